@@ -1,0 +1,55 @@
+# The whole machine as the fast loop sees it: vCPU, RAM, cache, counters.
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdio cimport FILE
+from bt.cpu.state cimport CPUState
+from bt.cache.block cimport Block, Cache
+from bt.translate.uop cimport CO_COUNT
+
+# Exit reasons of the fast loop (mirrored as Python constants in engine.pyx).
+cdef enum:
+    EXIT_NONE = 0
+    EXIT_BUDGET = 1
+    EXIT_HALT = 2
+    EXIT_STOP = 3
+    EXIT_FAULT = 4
+    EXIT_ERROR = 5
+
+# What a micro-op handler tells the block loop.
+cdef enum:
+    RC_NEXT = 0     # go on with the next micro-op
+    RC_JUMP = 1     # control transfer: cpu.eip set, vm.slot says which chain slot
+    RC_EXIT = 2     # leave the loop: vm.exit_reason set
+    RC_SMC = 3      # the running block was just overwritten: re-look-up at cpu.eip
+
+ctypedef struct VM:
+    CPUState cpu
+    uint8_t *ram
+    uint32_t ram_size
+    Cache cache
+    Block *cur_block
+    int slot
+    int smc_hit
+    int stop_request
+    int exit_reason
+    int fault_code
+    uint32_t fault_eip
+    uint32_t fault_arg
+    uint64_t budget          # instructions left; 0 = unlimited
+    uint64_t icount
+    uint8_t *port_fast       # 1: reads give port_val, writes are dropped (no Python)
+    uint32_t *port_val
+    void *owner              # the Engine object (borrowed reference)
+    size_t cs_handle         # capstone handle (one per VM: translation is not shared)
+    void *cs_insn            # capstone's instruction record buffer
+    FILE *trace
+    uint64_t tsc_base_ns
+    uint64_t n_translated
+    uint64_t n_translated_insns
+    uint64_t n_lookups
+    uint64_t n_misses
+    uint64_t n_chained
+    uint64_t n_jc_hits
+    uint64_t n_invalidations
+    uint64_t n_flushes
+    uint64_t n_smc_exits
+    uint64_t callouts[CO_COUNT]
