@@ -26,8 +26,17 @@ class Engine:
     def __init__(self, ram_size: int, cache_bytes: int = ...) -> None: ...
     def get_reg(self, name: str) -> int:
         """eax..edi, eip, eflags, cs/ds/es/fs/gs/ss (selectors), cr0/cr2/cr3/cr4,
-        gdtr_base, gdtr_limit, idtr_base, idtr_limit."""
-    def set_reg(self, name: str, value: int) -> None: ...
+        gdtr_base, gdtr_limit, idtr_base, idtr_limit, cpl."""
+    def set_reg(self, name: str, value: int) -> None:
+        """As get_reg, but segment registers are set with set_segment."""
+    def set_segment(self, name: str, selector: int, base: int, limit: int,
+                    attr: int) -> None:
+        """Load a segment register with its hidden descriptor cache."""
+    def get_segment(self, name: str) -> tuple[int, int, int, int]: ...
+    def write_phys(self, addr: int, data: bytes) -> None:
+        """Copy into guest RAM, dropping translations of what is overwritten."""
+    def read_phys(self, addr: int, n: int) -> bytes: ...
+    def flush_cache(self) -> None: ...
     def set_port_handlers(self, read: Callable[[int, int], int],
                           write: Callable[[int, int, int], None]) -> None:
         """Python callbacks for port I/O: read(port, size) -> value,

@@ -117,6 +117,8 @@ cdef extern from "capstone/x86.h" nogil:
     cdef enum x86_insn:
         X86_INS_INVALID
         X86_INS_ENDING
+        X86_INS_ENDBR32
+        X86_INS_ENDBR64
         X86_INS_AAA
         X86_INS_AAD
         X86_INS_AAM

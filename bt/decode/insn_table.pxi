@@ -156,6 +156,8 @@ INSN_TABLE = [
     (X86_INS_XLATB, K_XLAT, 0, 0, -1),
     (X86_INS_NOP, K_NOP, 0, 0, -1),
     (X86_INS_PAUSE, K_NOP, 0, 0, -1),
+    (X86_INS_ENDBR32, K_NOP, 0, 0, -1),     # CET hints: NOPs on a CPU without CET
+    (X86_INS_ENDBR64, K_NOP, 0, 0, -1),
     # stack
     (X86_INS_PUSH, K_PUSH, 0, T_SYSREG_FORMS, -1),
     (X86_INS_POP, K_POP, 0, T_SYSREG_FORMS, -1),

@@ -522,6 +522,8 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
             if limited:
                 vm.budget -= n
             if rc == RC_EXIT:
+                vm.icount += vm.extra_icount
+                vm.extra_icount = 0
                 break
             if rc == RC_SMC:
                 vm.n_smc_exits += 1
@@ -533,6 +535,11 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
                 if vm.smc_hit:
                     vm.n_smc_exits += 1
                     vm.smc_hit = 0
+        if vm.extra_icount:
+            vm.icount += vm.extra_icount
+            if limited:
+                vm.budget = vm.budget - vm.extra_icount if vm.budget > vm.extra_icount else 0
+            vm.extra_icount = 0
         # Find the next block: a chained successor if this branch was direct.
         if slot < 2:
             nb = b.next[slot]

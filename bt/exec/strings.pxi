@@ -47,8 +47,15 @@ cdef int string_fast(VM *vm, Uop *u) noexcept nogil:
     s.regs[R_ECX] = 0
     return 1
 
+cdef enum:
+    # Iterations a REP runs before it yields to the loop (as hardware takes
+    # interrupts between iterations): budgets and stops stay responsive.
+    REP_CHUNK = 4096
+
 cdef int string_op(VM *vm, Uop *u) noexcept nogil:
-    """One string micro-op; returns 0, RC_SMC, or RC_EXIT (device stop)."""
+    """One string micro-op; returns 0, RC_SMC, or RC_JUMP to re-execute the
+    same instruction when a long REP yields after REP_CHUNK iterations.
+    Every iteration beyond the first counts as an executed instruction."""
     cdef CPUState *s = &vm.cpu
     cdef uint32_t size = u.size
     cdef uint32_t step = size
@@ -59,6 +66,7 @@ cdef int string_op(VM *vm, Uop *u) noexcept nogil:
     cdef uint32_t es_base = s.seg[S_ES].base
     cdef uint32_t port = s.regs[R_EDX] & 0xFFFF
     cdef int rc = 0
+    cdef uint32_t iters = 0
     if s.eflags & F_DF:
         step = <uint32_t>(-<int32_t>size)
     if rep != REP_NONE:
@@ -99,6 +107,7 @@ cdef int string_op(VM *vm, Uop *u) noexcept nogil:
         if rep == REP_NONE:
             break
         s.regs[R_ECX] -= 1
+        iters += 1
         if s.regs[R_ECX] == 0:
             break
         if op == STR_CMPS or op == STR_SCAS:
@@ -111,4 +120,11 @@ cdef int string_op(VM *vm, Uop *u) noexcept nogil:
             # INS/OUTS: the caller leaves EIP on this instruction so that a
             # resumed run finishes the remaining iterations.
             break
+        if iters >= REP_CHUNK:
+            vm.extra_icount += iters - 1
+            s.eip = u.eip
+            vm.slot = 2
+            return RC_JUMP
+    if iters > 1:
+        vm.extra_icount += iters - 1
     return rc

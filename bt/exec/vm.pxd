@@ -36,6 +36,7 @@ ctypedef struct VM:
     uint32_t fault_arg
     uint64_t budget          # instructions left; 0 = unlimited
     uint64_t icount
+    uint64_t extra_icount    # REP iterations beyond the first, added at block end
     uint8_t *port_fast       # 1: reads give port_val, writes are dropped (no Python)
     uint32_t *port_val
     void *owner              # the Engine object (borrowed reference)
