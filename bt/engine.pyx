@@ -261,7 +261,7 @@ cdef class Engine:
         cdef int r
         if max_insns < 0:
             raise ValueError("max_insns must be >= 0")
-        self.vm.budget = max_insns
+        self.vm.budget = max_insns if max_insns else 0x7FFFFFFFFFFFFFFF
         self.vm.stop_request = 0
         self._pending_exc = None
         with nogil:

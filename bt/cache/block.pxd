@@ -15,7 +15,6 @@ ctypedef struct Block:
     Block *next[2]        # chained successors: taken, fall-through
     Block *hnext          # hash bucket chain
     Block *page_next[2]   # per-page lists: first page, second page
-    uint64_t execs        # times entered (for --stats hot blocks)
 
 ctypedef struct Cache:
     Block *blocks

@@ -66,7 +66,7 @@ cdef inline Block *cache_find(Cache *c, uint32_t phys, uint32_t cs_base, uint32_
 cdef Block *cache_new_block(VM *vm, uint32_t n_uops_needed) noexcept nogil:
     """Reserve a block with room for n_uops_needed micro-ops, flushing if full."""
     cdef Cache *c = &vm.cache
-    if c.n_blocks >= c.max_blocks or c.n_uops + n_uops_needed > c.max_uops:
+    if c.n_blocks >= c.max_blocks or c.n_uops + n_uops_needed + 1 > c.max_uops:
         cache_flush(vm)
     cdef Block *b = &c.blocks[c.n_blocks]
     c.n_blocks += 1
@@ -84,7 +84,7 @@ cdef void cache_commit(VM *vm, Block *b) noexcept nogil:
     cdef Cache *c = &vm.cache
     cdef uint32_t h = hash_of(b.phys, b.cs_base, b.mode) & c.hash_mask
     cdef uint32_t p0, p1
-    c.n_uops += b.n_uops
+    c.n_uops += b.n_uops + 1      # + the OP_END sentinel
     b.valid = 1
     b.hnext = c.hash[h]
     c.hash[h] = b

@@ -60,6 +60,14 @@ cdef enum:
     CC_MUL = 7      # aux != 0 -> CF = OF = 1
     CC_SBB = 8      # as CC_SUB, but with a borrow in: no shortcut for conditions
 
+# cc_op packs the operation and its operand size, so that recording costs
+# one store and the hot condition tests compare one word (CC_SUB32).
+cdef enum:
+    CC_SIZE_SHIFT = 4
+    CC_KIND_MASK = 15
+    CC_SUB32 = CC_SUB | (4 << CC_SIZE_SHIFT)
+    CC_LOGIC32 = CC_LOGIC | (4 << CC_SIZE_SHIFT)
+
 ctypedef struct SegReg:
     uint32_t base
     uint32_t limit
@@ -71,8 +79,7 @@ ctypedef struct CPUState:
     uint32_t regs[9]
     uint32_t eip
     uint32_t eflags     # authoritative for all but F_ARITH while cc_op != CC_EFLAGS
-    uint32_t cc_op
-    uint32_t cc_size    # operand size in bytes of the op that set the flags
+    uint32_t cc_op      # CC_* | operand size in bytes << CC_SIZE_SHIFT
     uint32_t cc_a
     uint32_t cc_b
     uint32_t cc_res

@@ -95,6 +95,10 @@ cdef Block *translate_block(VM *vm, uint32_t eip, uint32_t phys, uint32_t cs_bas
         u.imm = phys
         b.n_uops = 1
         b.end_eip = eip
+        u = &b.uops[1]
+        memset(u, 0, sizeof(Uop))
+        u.op = OP_END
+        u.imm = eip
         b.phys_end = phys
         cache_commit(vm, b)
         vm.n_translated += 1
@@ -130,6 +134,12 @@ cdef Block *translate_block(VM *vm, uint32_t eip, uint32_t phys, uint32_t cs_bas
             break
     b.n_uops = n
     b.end_eip = end
+    # The sentinel lets the loop run micro-ops without counting them.
+    u = &b.uops[n]
+    memset(u, 0, sizeof(Uop))
+    u.op = OP_END
+    u.imm = end
+    u.eip = end
     b.phys_end = phys + (end - eip)
     if b.phys_end <= phys:
         b.phys_end = phys + 1

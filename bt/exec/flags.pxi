@@ -26,19 +26,19 @@ cdef inline uint32_t size_msb(uint32_t size) noexcept nogil:
 
 cdef inline void set_cc(CPUState *s, uint32_t op, uint32_t size, uint32_t a,
                         uint32_t b, uint32_t res) noexcept nogil:
-    s.cc_op = op
-    s.cc_size = size
+    s.cc_op = op | (size << CC_SIZE_SHIFT)
     s.cc_a = a
     s.cc_b = b
     s.cc_res = res
 
 cdef inline uint32_t compute_arith(CPUState *s) noexcept nogil:
     """The arithmetic flags (F_ARITH bits) from the lazy record."""
-    cdef uint32_t op = s.cc_op
+    cdef uint32_t op = s.cc_op & CC_KIND_MASK
+    cdef uint32_t size = s.cc_op >> CC_SIZE_SHIFT
     if op == CC_EFLAGS:
         return s.eflags & F_ARITH
-    cdef uint32_t msb = size_msb(s.cc_size)
-    cdef uint32_t mask = size_mask(s.cc_size)
+    cdef uint32_t msb = size_msb(size)
+    cdef uint32_t mask = size_mask(size)
     cdef uint32_t res = s.cc_res & mask
     cdef uint32_t a = s.cc_a
     cdef uint32_t b = s.cc_b
@@ -87,9 +87,12 @@ cdef inline void set_arith(CPUState *s, uint32_t f) noexcept nogil:
     s.cc_op = CC_EFLAGS
 
 cdef inline uint32_t get_cf(CPUState *s) noexcept nogil:
-    if s.cc_op == CC_SUB:
-        return (s.cc_a & size_mask(s.cc_size)) < (s.cc_b & size_mask(s.cc_size))
-    if s.cc_op == CC_LOGIC:
+    cdef uint32_t op = s.cc_op & CC_KIND_MASK
+    cdef uint32_t mask
+    if op == CC_SUB:
+        mask = size_mask(s.cc_op >> CC_SIZE_SHIFT)
+        return (s.cc_a & mask) < (s.cc_b & mask)
+    if op == CC_LOGIC:
         return 0
     return compute_arith(s) & F_CF
 
@@ -98,32 +101,31 @@ cdef inline bint test_cond(CPUState *s, uint32_t cc) noexcept nogil:
     cdef uint32_t a, b, r, f
     cdef bint v
     cdef uint32_t kind = cc >> 1
-    if s.cc_size == 4:
-        if s.cc_op == CC_SUB:
-            a = s.cc_a
-            b = s.cc_b
-            if kind == 1:
-                return (a < b) ^ (cc & 1)
-            elif kind == 2:
-                return (a == b) ^ (cc & 1)
-            elif kind == 3:
-                return (a <= b) ^ (cc & 1)
-            elif kind == 6:
-                return (<int32_t>a < <int32_t>b) ^ (cc & 1)
-            elif kind == 7:
-                return (<int32_t>a <= <int32_t>b) ^ (cc & 1)
-        elif s.cc_op == CC_LOGIC:
-            r = s.cc_res
-            if kind == 2:
-                return (r == 0) ^ (cc & 1)
-            elif kind == 4 or kind == 6:
-                return (<int32_t>r < 0) ^ (cc & 1)
-            elif kind == 7:
-                return (<int32_t>r <= 0) ^ (cc & 1)
-            elif kind == 1 or kind == 0:
-                return cc & 1
-            elif kind == 3:
-                return (r == 0) ^ (cc & 1)
+    if s.cc_op == CC_SUB32:
+        a = s.cc_a
+        b = s.cc_b
+        if kind == 1:
+            return (a < b) ^ (cc & 1)
+        elif kind == 2:
+            return (a == b) ^ (cc & 1)
+        elif kind == 3:
+            return (a <= b) ^ (cc & 1)
+        elif kind == 6:
+            return (<int32_t>a < <int32_t>b) ^ (cc & 1)
+        elif kind == 7:
+            return (<int32_t>a <= <int32_t>b) ^ (cc & 1)
+    elif s.cc_op == CC_LOGIC32:
+        r = s.cc_res
+        if kind == 2:
+            return (r == 0) ^ (cc & 1)
+        elif kind == 4 or kind == 6:
+            return (<int32_t>r < 0) ^ (cc & 1)
+        elif kind == 7:
+            return (<int32_t>r <= 0) ^ (cc & 1)
+        elif kind == 1 or kind == 0:
+            return cc & 1
+        elif kind == 3:
+            return (r == 0) ^ (cc & 1)
     f = compute_arith(s)
     if kind == 0:
         v = (f & F_OF) != 0

@@ -95,6 +95,10 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         s.eip = u.imm
         vm.slot = 0
         return RC_JUMP
+    elif op == OP_END:
+        s.eip = u.imm
+        vm.slot = 1
+        return RC_JUMP
     elif op == OP_CALL:
         a = R[R_ESP] - u.size
         rc = wr(vm, a + s.seg[S_SS].base, u.size, u.imm2)
@@ -469,8 +473,29 @@ cdef Block *lookup(VM *vm) noexcept nogil:
     vm.cache.jc[(phys >> 2) & (JC_SIZE - 1)] = b
     return b
 
+cdef int run_partial(VM *vm, Block *b, uint32_t n) noexcept nogil:
+    """Run only the first n micro-ops of b (the budget ends inside it)."""
+    cdef uint32_t i
+    cdef int rc
+    for i in range(n):
+        rc = exec_uop(vm, &b.uops[i])
+        if rc != RC_NEXT:
+            vm.budget -= i if (rc == RC_EXIT and vm.exit_reason == EXIT_FAULT) else i + 1
+            if rc == RC_SMC:
+                vm.cpu.eip = b.uops[i].imm2
+                vm.slot = 2
+                return RC_JUMP
+            return rc
+    vm.budget -= n
+    vm.cpu.eip = b.uops[n].eip
+    vm.slot = 2
+    return RC_JUMP
+
 cdef int cpu_exec(VM *vm) noexcept nogil:
-    """Run until an exit reason. Returns it (EXIT_*)."""
+    """Run until an exit reason. Returns it (EXIT_*).
+
+    vm.budget is the number of instructions this run may execute; the
+    instructions executed are added to vm.icount when the run returns."""
     cdef CPUState *s = &vm.cpu
     cdef Block *b
     cdef Block *nb
@@ -479,7 +504,7 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
     cdef int rc = 0
     cdef int slot
     cdef uint32_t gen
-    cdef bint limited = vm.budget != 0
+    cdef int64_t start = vm.budget
     vm.exit_reason = EXIT_NONE
     vm.smc_hit = 0
     b = lookup(vm)
@@ -488,62 +513,48 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
             vm.exit_reason = EXIT_STOP
             break
         n = b.n_uops
-        if limited:
-            if vm.budget == 0:
-                vm.exit_reason = EXIT_BUDGET
-                break
-            if n > vm.budget:
-                n = <uint32_t>vm.budget
         if vm.trace != NULL:
-            fprintf(vm.trace, b"%08x %u\n", b.eip, b.n_uops)
+            fprintf(vm.trace, b"%08x %u\n", b.eip, n)
         vm.cur_block = b
-        b.execs += 1
-        u = b.uops
-        rc = RC_NEXT
-        i = 0
-        while i < n:
-            rc = exec_uop(vm, &u[i])
-            if rc != RC_NEXT:
-                break
-            i += 1
-        if rc == RC_NEXT:
-            # Fell off the end (or ran out of budget inside the block).
-            s.eip = b.end_eip if n == b.n_uops else u[n].eip
-            slot = 1 if n == b.n_uops else 2
-            vm.icount += n
-            if limited:
-                vm.budget -= n
-        else:
-            if rc == RC_EXIT and vm.exit_reason == EXIT_FAULT:
-                n = i
-            else:
-                n = i + 1
-            vm.icount += n
-            if limited:
-                vm.budget -= n
-            if rc == RC_EXIT:
-                vm.icount += vm.extra_icount
-                vm.extra_icount = 0
-                break
-            if rc == RC_SMC:
-                vm.n_smc_exits += 1
-                vm.smc_hit = 0
-                s.eip = u[i].imm2
-                slot = 2
-            else:
+        if vm.budget > n:
+            # The hot path: every block ends in a control transfer or the
+            # OP_END sentinel, so the micro-ops run without a bounds check.
+            u = b.uops
+            while True:
+                rc = exec_uop(vm, u)
+                if rc != RC_NEXT:
+                    break
+                u += 1
+            i = <uint32_t>(u - b.uops)
+            if rc == RC_JUMP:
+                vm.budget -= i + 1 if i < n else n
                 slot = vm.slot
                 if vm.smc_hit:
                     vm.n_smc_exits += 1
                     vm.smc_hit = 0
-        if vm.extra_icount:
-            vm.icount += vm.extra_icount
-            if limited:
-                vm.budget = vm.budget - vm.extra_icount if vm.budget > vm.extra_icount else 0
-            vm.extra_icount = 0
-        # Find the next block: a chained successor if this branch was direct.
+            elif rc == RC_EXIT:
+                vm.budget -= i if vm.exit_reason == EXIT_FAULT else i + 1
+                break
+            else:  # RC_SMC: the block wrote into itself; go on after the store
+                vm.budget -= i + 1
+                vm.n_smc_exits += 1
+                vm.smc_hit = 0
+                s.eip = u.imm2
+                slot = 2
+        else:
+            if vm.budget <= 0:
+                vm.exit_reason = EXIT_BUDGET
+                break
+            rc = run_partial(vm, b, <uint32_t>vm.budget if vm.budget < n else n)
+            if rc == RC_EXIT:
+                break
+            slot = vm.slot
+            vm.smc_hit = 0
+        # Find the next block. A direct branch's successor is fixed, so a
+        # chained pointer needs only to be still valid.
         if slot < 2:
             nb = b.next[slot]
-            if nb != NULL and nb.valid and nb.eip == s.eip and nb.cs_base == s.seg[S_CS].base:
+            if nb != NULL and nb.valid:
                 vm.n_chained += 1
                 b = nb
                 continue
@@ -555,4 +566,5 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
         else:
             b = lookup(vm)
     vm.cur_block = NULL
+    vm.icount += <uint64_t>(start - vm.budget)
     return vm.exit_reason

@@ -121,10 +121,10 @@ cdef int string_op(VM *vm, Uop *u) noexcept nogil:
             # resumed run finishes the remaining iterations.
             break
         if iters >= REP_CHUNK:
-            vm.extra_icount += iters - 1
+            vm.budget -= iters - 1
             s.eip = u.eip
             vm.slot = 2
             return RC_JUMP
     if iters > 1:
-        vm.extra_icount += iters - 1
+        vm.budget -= iters - 1
     return rc

@@ -1,5 +1,5 @@
 # The whole machine as the fast loop sees it: vCPU, RAM, cache, counters.
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 from libc.stdio cimport FILE
 from bt.cpu.state cimport CPUState
 from bt.cache.block cimport Block, Cache
@@ -34,9 +34,8 @@ ctypedef struct VM:
     int fault_code
     uint32_t fault_eip
     uint32_t fault_arg
-    uint64_t budget          # instructions left; 0 = unlimited
-    uint64_t icount
-    uint64_t extra_icount    # REP iterations beyond the first, added at block end
+    int64_t budget           # instructions left in this run (a REP may overshoot below 0)
+    uint64_t icount          # instructions executed, updated when a run returns
     uint8_t *port_fast       # 1: reads give port_val, writes are dropped (no Python)
     uint32_t *port_val
     void *owner              # the Engine object (borrowed reference)

@@ -28,6 +28,7 @@ ctypedef struct Uop:
 cdef enum:
     OP_NOP = 0
     OP_FAULT            # sub = FAULT_*: stop with a fault at this instruction
+    OP_END              # block sentinel: continue at imm (the fall-through EIP)
     OP_MOV_RR
     OP_MOV_RI
     OP_LOAD
