@@ -1,97 +1,98 @@
 # `bt explain`: a block's guest instructions next to the micro-ops they
 # became, with sensitive instructions marked by their callout.
 
-OP_NAMES = (
-    "nop",
-    "fault",
-    "mov_rr",
-    "mov_ri",
-    "load",
-    "store",
-    "store_i",
-    "mov32_rr",
-    "mov32_ri",
-    "load32",
-    "store32",
-    "movx_r",
-    "movx_m",
-    "lea",
-    "xchg_rr",
-    "xchg_rm",
-    "bswap",
-    "cmov_r",
-    "cmov_m",
-    "setcc_r",
-    "setcc_m",
-    "xadd_r",
-    "xadd_m",
-    "cmpxchg_r",
-    "cmpxchg_m",
-    "cmpxchg8b",
-    "alu_rr",
-    "alu_ri",
-    "alu_rm",
-    "alu_mr",
-    "alu_mi",
-    "add32_rr",
-    "add32_ri",
-    "sub32_rr",
-    "sub32_ri",
-    "cmp32_rr",
-    "cmp32_ri",
-    "cmp32_rm",
-    "and32_ri",
-    "xor32_rr",
-    "test32_rr",
-    "inc32_r",
-    "dec32_r",
-    "unary_r",
-    "unary_m",
-    "shift_r",
-    "shift_m",
-    "shd_r",
-    "shd_m",
-    "muldiv_r",
-    "muldiv_m",
-    "imul_rr",
-    "imul_rm",
-    "bt_r",
-    "bt_m",
-    "bsf_r",
-    "bsf_m",
-    "push_r",
-    "push_i",
-    "push_m",
-    "pop_r",
-    "pop_m",
-    "push32_r",
-    "pop32_r",
-    "pusha",
-    "popa",
-    "enter",
-    "leave",
-    "cbw",
-    "cwd",
-    "flagop",
-    "xlat",
-    "jmp",
-    "jcc",
-    "jmp_r",
-    "jmp_m",
-    "call",
-    "call_r",
-    "call_m",
-    "ret",
-    "loop",
-    "string",
-    "cli",
-    "sti",
-    "pushf",
-    "popf",
-    "in",
-    "out",
-    "callout",
-)
+OP_NAMES = {
+    OP_NOP: "nop",
+    OP_FAULT: "fault",
+    OP_END: "end",
+    OP_MOV_RR: "mov_rr",
+    OP_MOV_RI: "mov_ri",
+    OP_LOAD: "load",
+    OP_STORE: "store",
+    OP_STORE_I: "store_i",
+    OP_MOV32_RR: "mov32_rr",
+    OP_MOV32_RI: "mov32_ri",
+    OP_LOAD32: "load32",
+    OP_STORE32: "store32",
+    OP_MOVX_R: "movx_r",
+    OP_MOVX_M: "movx_m",
+    OP_LEA: "lea",
+    OP_XCHG_RR: "xchg_rr",
+    OP_XCHG_RM: "xchg_rm",
+    OP_BSWAP: "bswap",
+    OP_CMOV_R: "cmov_r",
+    OP_CMOV_M: "cmov_m",
+    OP_SETCC_R: "setcc_r",
+    OP_SETCC_M: "setcc_m",
+    OP_XADD_R: "xadd_r",
+    OP_XADD_M: "xadd_m",
+    OP_CMPXCHG_R: "cmpxchg_r",
+    OP_CMPXCHG_M: "cmpxchg_m",
+    OP_CMPXCHG8B: "cmpxchg8b",
+    OP_ALU_RR: "alu_rr",
+    OP_ALU_RI: "alu_ri",
+    OP_ALU_RM: "alu_rm",
+    OP_ALU_MR: "alu_mr",
+    OP_ALU_MI: "alu_mi",
+    OP_ADD32_RR: "add32_rr",
+    OP_ADD32_RI: "add32_ri",
+    OP_SUB32_RR: "sub32_rr",
+    OP_SUB32_RI: "sub32_ri",
+    OP_CMP32_RR: "cmp32_rr",
+    OP_CMP32_RI: "cmp32_ri",
+    OP_CMP32_RM: "cmp32_rm",
+    OP_AND32_RI: "and32_ri",
+    OP_XOR32_RR: "xor32_rr",
+    OP_TEST32_RR: "test32_rr",
+    OP_INC32_R: "inc32_r",
+    OP_DEC32_R: "dec32_r",
+    OP_UNARY_R: "unary_r",
+    OP_UNARY_M: "unary_m",
+    OP_SHIFT_R: "shift_r",
+    OP_SHIFT_M: "shift_m",
+    OP_SHD_R: "shd_r",
+    OP_SHD_M: "shd_m",
+    OP_MULDIV_R: "muldiv_r",
+    OP_MULDIV_M: "muldiv_m",
+    OP_IMUL_RR: "imul_rr",
+    OP_IMUL_RM: "imul_rm",
+    OP_BT_R: "bt_r",
+    OP_BT_M: "bt_m",
+    OP_BSF_R: "bsf_r",
+    OP_BSF_M: "bsf_m",
+    OP_PUSH_R: "push_r",
+    OP_PUSH_I: "push_i",
+    OP_PUSH_M: "push_m",
+    OP_POP_R: "pop_r",
+    OP_POP_M: "pop_m",
+    OP_PUSH32_R: "push32_r",
+    OP_POP32_R: "pop32_r",
+    OP_PUSHA: "pusha",
+    OP_POPA: "popa",
+    OP_ENTER: "enter",
+    OP_LEAVE: "leave",
+    OP_CBW: "cbw",
+    OP_CWD: "cwd",
+    OP_FLAGOP: "flagop",
+    OP_XLAT: "xlat",
+    OP_JMP: "jmp",
+    OP_JCC: "jcc",
+    OP_JMP_R: "jmp_r",
+    OP_JMP_M: "jmp_m",
+    OP_CALL: "call",
+    OP_CALL_R: "call_r",
+    OP_CALL_M: "call_m",
+    OP_RET: "ret",
+    OP_LOOP: "loop",
+    OP_STRING: "string",
+    OP_CLI: "cli",
+    OP_STI: "sti",
+    OP_PUSHF: "pushf",
+    OP_POPF: "popf",
+    OP_IN: "in",
+    OP_OUT: "out",
+    OP_CALLOUT: "callout",
+}
 
 FAULT_NAMES = {FAULT_UD: "#UD", FAULT_DE: "#DE", FAULT_UNSUPPORTED: "unsupported",
                FAULT_GP: "#GP", FAULT_EXEC_OUTSIDE_RAM: "outside-RAM",
@@ -120,28 +121,85 @@ cdef str mem_text(Uop *u):
     return f"{seg}[{'+'.join(parts)}]"
 
 
+CONDS = ("o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g")
+SUB_NAMES = {
+    OP_ALU_RR: ("add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test"),
+    OP_UNARY_R: ("inc", "dec", "neg", "not"),
+    OP_SHIFT_R: ("rol", "ror", "rcl", "rcr", "shl", "shr", "?", "sar"),
+    OP_MULDIV_R: ("mul", "imul", "div", "idiv"),
+    OP_BT_R: ("bt", "bts", "btr", "btc"),
+    OP_FLAGOP: ("lahf", "sahf", "clc", "stc", "cmc", "cld", "std", "salc"),
+    OP_STRING: ("movs", "stos", "lods", "cmps", "scas", "ins", "outs"),
+}
+SUB_NAMES[OP_ALU_RI] = SUB_NAMES[OP_ALU_RM] = SUB_NAMES[OP_ALU_MR] = SUB_NAMES[OP_ALU_MI] = SUB_NAMES[OP_ALU_RR]
+SUB_NAMES[OP_UNARY_M] = SUB_NAMES[OP_UNARY_R]
+SUB_NAMES[OP_SHIFT_M] = SUB_NAMES[OP_SHIFT_R]
+SUB_NAMES[OP_MULDIV_M] = SUB_NAMES[OP_MULDIV_R]
+SUB_NAMES[OP_BT_M] = SUB_NAMES[OP_BT_R]
+COND_OPS = (OP_JCC, OP_CMOV_R, OP_CMOV_M, OP_SETCC_R, OP_SETCC_M)
+MEM_FIRST = (OP_STORE, OP_STORE_I, OP_STORE32, OP_ALU_MR, OP_ALU_MI, OP_UNARY_M, OP_SHIFT_M,
+             OP_SHD_M, OP_MULDIV_M, OP_BT_M, OP_SETCC_M, OP_XADD_M, OP_CMPXCHG_M,
+             OP_CMPXCHG8B, OP_PUSH_M, OP_POP_M, OP_JMP_M, OP_CALL_M)
+MEM_SECOND = (OP_LOAD, OP_LOAD32, OP_ALU_RM, OP_CMP32_RM, OP_MOVX_M, OP_LEA, OP_XCHG_RM,
+              OP_CMOV_M, OP_IMUL_RM, OP_BSF_M)
+NO_OPERANDS = (OP_NOP, OP_END, OP_PUSHA, OP_POPA, OP_LEAVE, OP_CBW, OP_CWD, OP_FLAGOP,
+               OP_XLAT, OP_STRING, OP_CLI, OP_STI, OP_PUSHF, OP_POPF)
+
+
 cdef str uop_text(Uop *u):
-    name = OP_NAMES[u.op] if u.op < len(OP_NAMES) else "?"
-    fields = [f"{name}.{u.size * 8}"]
-    if u.op == OP_CALLOUT:
-        fields = [f"callout {CALLOUT_NAMES.get(u.sub, '?')}"]
-    elif u.op == OP_FAULT:
-        fields = [f"fault {FAULT_NAMES.get(u.sub, '?')}"]
-    elif u.op in (OP_JCC, OP_JMP, OP_CALL, OP_LOOP):
-        fields.append(f"-> 0x{u.imm:08x}")
-        if u.op in (OP_JCC, OP_LOOP):
-            fields.append(f"else 0x{u.imm2:08x}")
-        if u.op in (OP_JCC,):
-            fields.append(f"cc={u.sub}")
-        return " ".join(fields)
-    elif u.op in (OP_CLI, OP_STI, OP_PUSHF, OP_POPF, OP_IN, OP_OUT):
-        fields = [f"callout {name}" + (f".{u.size * 8}" if u.op >= OP_PUSHF else "")]
-    if u.op in (OP_ALU_RR, OP_ALU_RI, OP_ALU_RM, OP_ALU_MR, OP_ALU_MI, OP_UNARY_R,
-                OP_UNARY_M, OP_SHIFT_R, OP_SHIFT_M, OP_MULDIV_R, OP_MULDIV_M,
-                OP_BT_R, OP_BT_M, OP_STRING, OP_FLAGOP, OP_CMOV_R, OP_CMOV_M,
-                OP_SETCC_R, OP_SETCC_M):
-        fields.append(f"sub={u.sub}")
-    return " ".join(fields)
+    """A micro-op as `name.size operands`, e.g. `add32_ri eax, 0x3`."""
+    op = u.op
+    name = OP_NAMES.get(op, "?")
+    if op == OP_CALLOUT:
+        return f"callout {CALLOUT_NAMES.get(u.sub, '?')}"
+    if op == OP_FAULT:
+        return f"fault {FAULT_NAMES.get(u.sub, '?')}"
+    if op in (OP_CLI, OP_STI, OP_PUSHF, OP_POPF, OP_IN, OP_OUT):
+        text = f"callout {name}"
+        if op == OP_IN or op == OP_OUT:
+            text += " dx" if u.aux & 1 else f" 0x{u.imm:x}"
+        return text
+    if op in SUB_NAMES:
+        name = f"{name}:{SUB_NAMES[op][u.sub] if u.sub < len(SUB_NAMES[op]) else '?'}"
+    elif op in COND_OPS:
+        name = f"{name}:{CONDS[u.sub & 15]}"
+    text = f"{name}.{u.size * 8}"
+    if op in (OP_JCC, OP_LOOP):
+        return f"{text} 0x{u.imm:08x} else 0x{u.imm2:08x}"
+    if op in (OP_JMP, OP_CALL):
+        return f"{text} 0x{u.imm:08x}"
+    if op == OP_RET:
+        return f"{text} {u.imm}" if u.imm else text
+    if op == OP_STRING:
+        return text + ("", " rep", " repne")[u.aux]
+    if op in NO_OPERANDS:
+        return text
+    ops = []
+    if op in MEM_FIRST:
+        ops.append(mem_text(u))
+    else:
+        ops.append(reg_text(u.r1, u.size))
+    if op in MEM_SECOND:
+        ops.append(mem_text(u))
+    elif op in (OP_MOV_RR, OP_MOV32_RR, OP_ADD32_RR, OP_SUB32_RR, OP_CMP32_RR, OP_XOR32_RR,
+                OP_TEST32_RR, OP_ALU_RR, OP_XCHG_RR, OP_CMOV_R, OP_XADD_R, OP_CMPXCHG_R,
+                OP_BSF_R, OP_IMUL_RR, OP_SHD_R, OP_STORE, OP_STORE32, OP_ALU_MR, OP_XADD_M,
+                OP_CMPXCHG_M, OP_SHD_M):
+        ops.append(reg_text(u.r2, u.size))
+    elif op == OP_MOVX_R:
+        ops.append(reg_text(u.r2, u.aux))
+    if op in (OP_MOV_RI, OP_MOV32_RI, OP_ADD32_RI, OP_SUB32_RI, OP_CMP32_RI, OP_AND32_RI,
+              OP_ALU_RI, OP_ALU_MI, OP_STORE_I, OP_PUSH_I) or \
+            (op in (OP_IMUL_RR, OP_IMUL_RM) and u.aux) or \
+            (op in (OP_SHIFT_R, OP_SHIFT_M, OP_SHD_R, OP_SHD_M, OP_BT_R, OP_BT_M) and not u.aux & 1):
+        ops.append(f"0x{u.imm:x}")
+    elif op in (OP_SHIFT_R, OP_SHIFT_M, OP_SHD_R, OP_SHD_M):
+        ops.append("cl")
+    elif op in (OP_BT_R, OP_BT_M):
+        ops.append(reg_text(u.r2, u.size))
+    if op == OP_PUSH_I:
+        ops = ops[1:]
+    return f"{text} {', '.join(ops)}"
 
 
 cdef str explain_block(VM *vm, Block *b):

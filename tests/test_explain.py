@@ -1,0 +1,56 @@
+"""Golden translations: `bt explain` of hand-written blocks must match the
+files checked in beside them (tests/golden/NAME.txt).
+
+Regenerate after an intended change with BT_UPDATE_GOLDEN=1 and review the diff.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oracle import assemble
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p.stem for p in GOLDEN.glob("*.S"))
+LOAD = 0x100000
+
+
+def explain(tmp_path: Path, name: str) -> str:
+    code = (GOLDEN / f"{name}.S").read_text()
+    image = tmp_path / f"{name}.bin"
+    image.write_bytes(assemble_at(code, LOAD))
+    p = subprocess.run([sys.executable, "-m", "bt", "explain", "--raw", hex(LOAD), str(image)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def assemble_at(source: str, addr: int) -> bytes:
+    import oracle
+    old = oracle.CODE_ADDR
+    oracle.CODE_ADDR = addr
+    try:
+        return assemble(source)
+    finally:
+        oracle.CODE_ADDR = old
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_explain_matches_golden(tmp_path, name):
+    got = explain(tmp_path, name)
+    golden = GOLDEN / f"{name}.txt"
+    if os.environ.get("BT_UPDATE_GOLDEN"):
+        golden.write_text(got)
+    assert got == golden.read_text()
+
+
+def test_sensitive_instructions_are_callouts(tmp_path):
+    out = explain(tmp_path, "sensitive")
+    for callout in ("cli", "lgdt", "mov_from_cr", "mov_to_cr"):
+        assert f"callout {callout}" in out
+    # MOV to CR0 changes the mode: the block ends right after it.
+    assert out.strip().splitlines()[-1].split()[-2:] == ["callout", "mov_to_cr"]
