@@ -306,6 +306,9 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
         return rm_form_keep_aux(u, o0, OP_BT_R, OP_BT_M, st)
     if kind == K_PUSH:
         if is_class(o0, RC_SEG):
+            # capstone gives the register's size (2); the stack slot follows
+            # the operand size.
+            u.size = 2 if x.prefix[2] == 0x66 else 4
             return callout(u, CO_PUSH_SREG, REG_NUM[o0.reg], TR_OK)
         if is_imm(o0):
             u.imm = <uint32_t>o0.imm & size_mask(size)
@@ -321,6 +324,7 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
             if REG_NUM[o0.reg] == S_CS:
                 fault_uop(u, FAULT_UD, 0)
                 return TR_BAD
+            u.size = 2 if x.prefix[2] == 0x66 else 4
             return callout(u, CO_POP_SREG, REG_NUM[o0.reg], TR_OK)
         if size == 4 and is_gpr(o0):
             u.r1 = REG_OFF[o0.reg]
@@ -354,11 +358,20 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
         u.op = OP_NOP
         return st
     if kind == K_JMP or kind == K_CALL:
-        return translate_near_branch(u, o0, kind == K_CALL, x.prefix[2] == 0x66)
+        return translate_near_branch(u, x, o0, kind == K_CALL, x.prefix[2] == 0x66)
     if kind == K_LJMP or kind == K_LCALL:
+        u.size = 2 if x.prefix[2] == 0x66 else 4
+        if is_mem(o0):
+            # FF /3, FF /5: through an m16:32 (m16:16) pointer in memory.
+            if set_mem(u, o0) < 0:
+                return bad_form(u)
+            u.op = OP_CALLOUT
+            u.sub = CO_CALL_FAR if kind == K_LCALL else CO_JMP_FAR
+            return TR_END
+        if nops < 2 or not is_imm(o0) or not is_imm(o1):
+            return bad_form(u)
         u.disp = <uint32_t>o0.imm & 0xFFFF
         u.imm = <uint32_t>o1.imm
-        u.size = 2 if x.prefix[2] == 0x66 else 4
         return far_imm(u, kind == K_LCALL)
     if kind == K_JCC or kind == K_LOOP:
         u.imm = <uint32_t>o0.imm
@@ -481,7 +494,8 @@ cdef int translate_alu(Uop *u, cs_x86_op *o0, cs_x86_op *o1, uint32_t size,
         return st
     return bad_form(u)
 
-cdef int translate_near_branch(Uop *u, cs_x86_op *o0, bint is_call, bint opsize16) noexcept nogil:
+cdef int translate_near_branch(Uop *u, cs_x86 *x, cs_x86_op *o0, bint is_call,
+                               bint opsize16) noexcept nogil:
     u.size = 2 if opsize16 else 4
     if is_imm(o0):
         u.imm = <uint32_t>o0.imm
@@ -494,8 +508,9 @@ cdef int translate_near_branch(Uop *u, cs_x86_op *o0, bint is_call, bint opsize1
         u.op = OP_CALL_R if is_call else OP_JMP_R
         return TR_END
     if is_mem(o0) and set_mem(u, o0) == 0:
-        if o0.size == 6 or o0.size == 4 and opsize16:
+        if x.opcode[0] == 0xFF and ((x.modrm >> 3) & 7) in (3, 5):
             # FF /3, FF /5: far CALL/JMP through a m16:32 (or m16:16) pointer.
+            # (capstone names FF /3 "call" with a 4-byte operand: go by ModRM.)
             u.op = OP_CALLOUT
             u.sub = CO_CALL_FAR if is_call else CO_JMP_FAR
             return TR_END
