@@ -363,7 +363,10 @@ def describe_fault(code: int, eip: int, arg: int, handle: int = 0) -> str:
                 16: "16-bit code segments are not supported"}.get(arg, "unsupported mode")
         return f"{what} (at 0x{eip:08x})"
     if code == FAULT_ADDR16:
-        return f"16-bit addressing (0x67 prefix) is not supported at 0x{eip:08x}"
+        return f"16-bit addressing (0x67 prefix) is not supported here at 0x{eip:08x}"
+    if code == FAULT_BR:
+        return (f"BOUND range exceeded (#BR) at 0x{eip:08x}: exception delivery "
+                f"through the IDT is not implemented yet")
     return f"fault {code} at 0x{eip:08x}"
 
 

@@ -328,10 +328,30 @@ def string_insn(draw) -> Insn:
     return Insn(text)
 
 
+@st.composite
+def legacy_insn(draw) -> Insn:
+    """BCD adjustments, and 16-bit addressing (0x67) in LEA."""
+    op = draw(st.sampled_from(["daa", "das", "aaa", "aas", "aam", "aad", "addr16"]))
+    if op in ("daa", "das"):
+        return Insn(op, CF | AF | SF | ZF | PF, OF, CF | AF)
+    if op in ("aaa", "aas"):
+        return Insn(op, CF | AF, OF | SF | ZF | PF, AF)
+    if op in ("aam", "aad"):
+        base = draw(st.integers(1, 255))
+        return Insn(f"{op} ${base}", SF | ZF | PF, OF | AF | CF)
+    base = draw(st.sampled_from(["bx", "bp", "si", "di", None]))
+    index = draw(st.sampled_from(["si", "di", None])) if base in ("bx", "bp") else None
+    disp = draw(st.integers(-0x8000, 0xFFFF))
+    inner = ",".join(f"%{r}" for r in (base, index) if r)
+    addr = f"{disp}({inner})" if inner else f"{disp & 0xFFFF}"
+    dst = draw(st.sampled_from(["eax", "edx", "ax", "dx"]))
+    return Insn(f"addr16 lea{'l' if dst[0] == 'e' else 'w'} {addr}, %{dst}")
+
+
 def instruction() -> st.SearchStrategy[Insn]:
     return st.one_of(alu_insn(), unary_insn(), shift_insn(), shd_insn(), muldiv_insn(),
                      bit_insn(), move_insn(), flag_insn(), stack_insn(), branch_insn(),
-                     string_insn())
+                     string_insn(), legacy_insn())
 
 
 def undefined_after(seq: list[Insn]) -> int | None:

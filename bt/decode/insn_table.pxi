@@ -55,6 +55,8 @@ cdef enum:
     K_OUT
     K_CALLOUT
     K_UD
+    K_BCD
+    K_BOUND
     K_COUNT
 
 cdef enum:
@@ -154,6 +156,13 @@ INSN_TABLE = [
     (X86_INS_STD, K_FLAGOP, FO_STD, 0, -1),
     (X86_INS_SALC, K_FLAGOP, FO_SALC, 0, -1),
     (X86_INS_XLATB, K_XLAT, 0, 0, -1),
+    (X86_INS_DAA, K_BCD, BCD_DAA, 0, -1),
+    (X86_INS_DAS, K_BCD, BCD_DAS, 0, -1),
+    (X86_INS_AAA, K_BCD, BCD_AAA, 0, -1),
+    (X86_INS_AAS, K_BCD, BCD_AAS, 0, -1),
+    (X86_INS_AAM, K_BCD, BCD_AAM, 0, -1),
+    (X86_INS_AAD, K_BCD, BCD_AAD, 0, -1),
+    (X86_INS_BOUND, K_BOUND, 0, 0, -1),
     (X86_INS_NOP, K_NOP, 0, 0, -1),
     (X86_INS_PAUSE, K_NOP, 0, 0, -1),
     (X86_INS_ENDBR32, K_NOP, 0, 0, -1),     # CET hints: NOPs on a CPU without CET
@@ -191,6 +200,7 @@ INSN_TABLE = [
     (X86_INS_LOOPE, K_LOOP, 1, T_ENDS_BLOCK, -1),
     (X86_INS_LOOPNE, K_LOOP, 2, T_ENDS_BLOCK, -1),
     (X86_INS_JECXZ, K_LOOP, 3, T_ENDS_BLOCK, -1),
+    (X86_INS_JCXZ, K_LOOP, 3, T_ENDS_BLOCK, -1),
     # strings (INS/OUTS are port I/O: sensitive)
     (X86_INS_MOVSB, K_STRING, STR_MOVS, 0, -1),
     (X86_INS_MOVSW, K_STRING, STR_MOVS, 0, -1),

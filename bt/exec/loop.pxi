@@ -201,14 +201,21 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         vm.slot = 2
         return RC_JUMP
     elif op == OP_LOOP:
-        if u.sub == 3:
+        if u.aux & 2:       # 0x67: the count is CX
+            if u.sub == 3:
+                v = (R[R_ECX] & 0xFFFF) == 0
+            else:
+                R[R_ECX] = (R[R_ECX] & 0xFFFF0000U) | ((R[R_ECX] - 1) & 0xFFFF)
+                v = (R[R_ECX] & 0xFFFF) != 0
+        elif u.sub == 3:
             v = R[R_ECX] == 0
         else:
             R[R_ECX] -= 1
             v = R[R_ECX] != 0
+        if u.sub == 1 or u.sub == 2:
             if u.sub == 1:
                 v = v and test_cond(s, 4)
-            elif u.sub == 2:
+            else:
                 v = v and not test_cond(s, 4)
         if v:
             s.eip = u.imm
@@ -356,6 +363,21 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         flag_op(s, u.sub)
     elif op == OP_XLAT:
         wreg(s, 0, 1, rd(vm, R[R_EBX] + (R[R_EAX] & 0xFF) + s.seg[u.seg].base, 1))
+    elif op == OP_BCD:
+        if bcd(s, u.sub, u.imm):
+            fault(vm, u, FAULT_DE, 0)
+            return RC_EXIT
+    elif op == OP_BOUND:
+        a = lin_of(s, u)
+        if u.size == 4:
+            c = <uint32_t>(<int32_t>R[u.r1 >> 2] < <int32_t>rd32(vm, a)
+                           or <int32_t>R[u.r1 >> 2] > <int32_t>rd32(vm, a + 4))
+        else:
+            v = rreg(s, u.r1, 2)
+            c = <uint32_t>(<int16_t>v < <int16_t>rd(vm, a, 2) or <int16_t>v > <int16_t>rd(vm, a + 2, 2))
+        if c:
+            fault(vm, u, FAULT_BR, 0)
+            return RC_EXIT
     elif op == OP_STRING:
         if u.sub >= STR_INS:
             vm.callouts[CO_INS if u.sub == STR_INS else CO_OUTS] += 1

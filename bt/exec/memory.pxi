@@ -5,7 +5,7 @@
 
 cdef inline uint32_t ea_of(CPUState *s, Uop *u) noexcept nogil:
     """Effective address (offset within the segment) of u's memory operand."""
-    return u.disp + s.regs[u.base] + (s.regs[u.index] << u.scale)
+    return (u.disp + s.regs[u.base] + (s.regs[u.index] << u.scale)) & u.amask
 
 cdef inline uint32_t lin_of(CPUState *s, Uop *u) noexcept nogil:
     return ea_of(s, u) + s.seg[u.seg].base

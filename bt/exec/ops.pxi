@@ -278,3 +278,61 @@ cdef inline int bit_scan(CPUState *s, bint reverse, uint32_t v, uint32_t *out) n
     else:
         out[0] = __builtin_ctz(v)
     return 1
+
+cdef int bcd(CPUState *s, uint32_t op, uint32_t base) noexcept nogil:
+    """DAA DAS AAA AAS AAM AAD on AL/AX. Returns 1 for AAM with base 0 (#DE).
+    OF is undefined after all of them (kept); AAA/AAS leave SF ZF PF
+    undefined too, and AAM/AAD leave CF AF: those follow the result."""
+    cdef uint32_t f = compute_arith(s)
+    cdef uint32_t al = s.regs[R_EAX] & 0xFF
+    cdef uint32_t ah = (s.regs[R_EAX] >> 8) & 0xFF
+    cdef uint32_t cf = f & F_CF
+    cdef uint32_t af = f & F_AF
+    cdef uint32_t old_al = al
+    cdef uint32_t ax
+    if op == BCD_DAA or op == BCD_DAS:
+        f &= ~<uint32_t>(F_CF | F_AF)
+        if (al & 0xF) > 9 or af:
+            if op == BCD_DAA:
+                al = (al + 6) & 0xFF
+            else:
+                if al < 6:
+                    f |= F_CF
+                al = (al - 6) & 0xFF
+            f |= F_AF
+        if old_al > 0x99 or cf:
+            al = (al + 0x60) & 0xFF if op == BCD_DAA else (al - 0x60) & 0xFF
+            f |= F_CF
+        wreg(s, 0, 1, al)
+    elif op == BCD_AAA or op == BCD_AAS:
+        ax = s.regs[R_EAX] & 0xFFFF
+        if (al & 0xF) > 9 or af:
+            if op == BCD_AAA:
+                ax = (ax + 0x106) & 0xFFFF
+            else:
+                # As QEMU and recent hardware: AX - 6 (borrowing into AH), then AH - 1.
+                ax = (ax - 6 - 0x100) & 0xFFFF
+            f |= F_CF | F_AF
+        else:
+            f &= ~<uint32_t>(F_CF | F_AF)
+        wreg(s, 0, 2, ax & 0xFF0F)
+        al = ax & 0x0F
+    elif op == BCD_AAM:
+        if base == 0:
+            return 1
+        wreg(s, 1, 1, al // base)
+        al = al % base
+        wreg(s, 0, 1, al)
+        f &= ~<uint32_t>(F_CF | F_AF)
+    else:
+        al = (al + ah * base) & 0xFF
+        wreg(s, 0, 2, al)
+        f &= ~<uint32_t>(F_CF | F_AF)
+    f &= ~<uint32_t>(F_SF | F_ZF | F_PF)
+    f |= PARITY[al]
+    if al == 0:
+        f |= F_ZF
+    if al & 0x80:
+        f |= F_SF
+    set_arith(s, f)
+    return 0

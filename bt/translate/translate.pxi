@@ -86,7 +86,7 @@ cdef inline int set_mem(Uop *u, cs_x86_op *o) noexcept nogil:
     u.disp = <uint32_t>o.mem.disp
     if o.mem.segment != X86_REG_INVALID:
         u.seg = REG_NUM[o.mem.segment]
-    elif base == X86_REG_ESP or base == X86_REG_EBP:
+    elif base == X86_REG_ESP or base == X86_REG_EBP or base == X86_REG_BP:
         u.seg = S_SS
     else:
         u.seg = S_DS
@@ -121,12 +121,17 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
     u.index = R_ZERO
     u.seg = S_DS
     u.sub = sub
+    u.amask = 0xFFFFFFFFU
     if kind == K_NONE:
         fault_uop(u, FAULT_UNSUPPORTED, iid)
         return TR_BAD
     if x.prefix[3] == 0x67:
-        fault_uop(u, FAULT_ADDR16, 0)
-        return TR_BAD
+        # 16-bit addressing: [bx+si]-style forms wrap at 64 KiB. String
+        # instructions and XLAT would also count in CX/SI/DI: not supported.
+        if kind == K_STRING or kind == K_XLAT:
+            fault_uop(u, FAULT_ADDR16, 0)
+            return TR_BAD
+        u.amask = 0xFFFF
     if x.prefix[0] == 0xF0:
         # LOCK: only on the read-modify-write instructions, to memory.
         if not (flags & T_LOCKABLE) or nops == 0 or not is_mem(o0):
@@ -378,6 +383,8 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
         if x.prefix[2] == 0x66:
             u.imm &= 0xFFFF
         u.op = OP_JCC if kind == K_JCC else OP_LOOP
+        if kind == K_LOOP and x.prefix[3] == 0x67:
+            u.aux = 2       # the count is CX
         return TR_END
     if kind == K_RET:
         u.imm = (<uint32_t>o0.imm & 0xFFFF) if nops > 0 else 0
@@ -411,6 +418,17 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
     if kind == K_UD:
         fault_uop(u, FAULT_UD, 0)
         return TR_BAD
+    if kind == K_BCD:
+        u.imm = (<uint32_t>o0.imm & 0xFF) if nops > 0 else 10
+        u.op = OP_BCD
+        return st
+    if kind == K_BOUND:
+        if nops < 2 or not is_gpr(o0) or not is_mem(o1) or set_mem(u, o1) < 0:
+            return bad_form(u)
+        u.r1 = REG_OFF[o0.reg]
+        u.size = o0.size
+        u.op = OP_BOUND
+        return st
     if kind == K_CALLOUT:
         return translate_callout(u, x, iid, sub, st)
     fault_uop(u, FAULT_UNSUPPORTED, iid)

@@ -23,6 +23,7 @@ ctypedef struct Uop:
     uint32_t imm
     uint32_t eip      # guest EIP of this instruction
     uint32_t imm2     # fall-through EIP, second immediate
+    uint32_t amask    # effective-address mask: 0xFFFF with a 0x67 prefix
 
 # Handlers. The *32 variants are specialisations of hot forms.
 cdef enum:
@@ -99,6 +100,8 @@ cdef enum:
     OP_CWD              # CWD/CDQ by size
     OP_FLAGOP           # sub = FO_*
     OP_XLAT
+    OP_BCD              # sub = BCD_*: DAA DAS AAA AAS AAM AAD; imm = base
+    OP_BOUND            # r1 = index register, memory = the two bounds
     OP_JMP              # imm = target
     OP_JCC              # sub = condition, imm = target, imm2 = fall-through
     OP_JMP_R
@@ -165,6 +168,14 @@ cdef enum:
     FO_CLD = 5
     FO_STD = 6
     FO_SALC = 7
+
+cdef enum:
+    BCD_DAA = 0
+    BCD_DAS = 1
+    BCD_AAA = 2
+    BCD_AAS = 3
+    BCD_AAM = 4
+    BCD_AAD = 5
 
 cdef enum:
     STR_MOVS = 0
@@ -236,4 +247,5 @@ cdef enum:
     FAULT_EXEC_OUTSIDE_RAM
     FAULT_INT           # software interrupt: no IDT delivery yet
     FAULT_MODE          # a mode bt does not implement yet (real mode, paging, 16-bit code)
-    FAULT_ADDR16        # 16-bit addressing (0x67 prefix)
+    FAULT_ADDR16        # 16-bit addressing (0x67 prefix) where bt lacks it
+    FAULT_BR            # BOUND range exceeded
