@@ -215,6 +215,8 @@ def format_stats(instructions: int, wall_seconds: float, stats: dict[str, Any]) 
             ("wall time", f"{wall_seconds:.3f} s"),
             ("guest MIPS", f"{mips:,.1f}")]
     for key, value in stats.items():
+        if key == "instructions":
+            continue        # the engine's lifetime total: the run's is above
         rows.extend(_stat_rows(key.replace("_", " "), value))
     label_width = max(len(label) for label, _ in rows)
     value_width = max(len(value) for _, value in rows)

@@ -159,6 +159,8 @@ class Machine:
         console_input: feed this process's stdin (a terminal, pipe or file)
             to COM1; otherwise the guest receives only what `feed_serial()`
             gives it.
+        cache_size: bytes of micro-ops the translation cache holds before it
+            is flushed whole.
         fast_ports: let the engine answer ports whose reads are constant and
             whose writes have no visible effect (the POST port) without a call
             into Python. The POST device then records no codes.
@@ -171,7 +173,7 @@ class Machine:
                  strict_ports: bool = False,
                  trace_file: str | os.PathLike[str] | TextIO | None = None,
                  serial_out: BinaryIO | None = None, console_input: bool = False,
-                 fast_ports: bool = True) -> None:
+                 fast_ports: bool = True, cache_size: int = 32 * MiB) -> None:
         check_ram_size(ram_size)
         self.ram_size = ram_size
         self.append = append
@@ -185,7 +187,7 @@ class Machine:
         self._input: HostInputReader | None = None
 
         self._module = bt.load_engine()
-        self.engine = self._module.Engine(ram_size)
+        self.engine = self._module.Engine(ram_size, cache_size)
         self._build_devices(strict_ports, serial_out, fast_ports)
         self._open_trace(trace_file)
         if console_input and stdin_is_readable(0):
