@@ -458,9 +458,9 @@ def _native_engine(exe: Path, iterations: int, repeat: int, timeout: float,
 def kvm_usable() -> tuple[bool, str]:
     """Whether /dev/kvm can be opened (a run may still fail: nested KVM)."""
     if not os.path.exists("/dev/kvm"):
-        return False, "/dev/kvm does not exist"
+        return False, "not available: /dev/kvm does not exist"
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-        return False, "/dev/kvm is not readable and writable by this user"
+        return False, "not available: /dev/kvm is not readable and writable by this user"
     return True, ""
 
 
@@ -524,7 +524,7 @@ def _probe_kvm(elf: Path, timeout: float | None, progress: _Progress
         errors.append(f"-cpu {cpu}: {r.status}: {r.message}")
         if r.status == TIMEOUT:
             break
-    return None, "cannot boot a guest: " + "; ".join(errors)
+    return None, "not available: cannot boot a guest: " + "; ".join(errors)
 
 
 def _split(text: str | None, known: Sequence[str], what: str) -> list[str]:
@@ -568,11 +568,11 @@ def run_bench(args: argparse.Namespace) -> int:
         try:
             bt.load_engine()
         except BtError as e:
-            unavailable["bt"] = str(e)
+            unavailable["bt"] = f"not available: {e}"
     qemu_version = _qemu_version()
     for eng in ("qemu", "kvm"):
         if eng in engines and qemu_version is None:
-            unavailable[eng] = f"{QEMU} is not installed"
+            unavailable[eng] = f"not available: {QEMU} is not installed"
     if "kvm" in engines and "kvm" not in unavailable:
         usable, why = kvm_usable()
         if not usable:
@@ -624,7 +624,9 @@ def run_bench(args: argparse.Namespace) -> int:
                 if eng == "kvm" and er.status in (FAILED, TIMEOUT):
                     # A KVM that fails or crawls here (nested without hardware
                     # support) will not do better on the next workload.
-                    unavailable["kvm"] = f"gave up after {name}: {er.status}"
+                    unavailable["kvm"] = (f"skipped for the other workloads after "
+                                          f"{'timing out' if er.status == TIMEOUT else 'failing'}"
+                                          f" on {name}")
     finally:
         progress.clear()
     elapsed = time.perf_counter() - started
@@ -677,7 +679,8 @@ def _cell(wr: WorkloadResult, engine: str) -> str:
 
 def format_table(results: list[WorkloadResult], engines: Sequence[str],
                  args: argparse.Namespace) -> str:
-    """workload | iters | native | bt | bt/native | bt MIPS | qemu-tcg | tcg/native | bt/tcg | kvm | kvm/native"""
+    """The results table: workload | iters | native | bt | bt/native | bt MIPS |
+    qemu-tcg | tcg/native | bt/tcg | kvm | kvm/native (columns of engines not run left out)."""
     cols: list[tuple[str, Any]] = [("workload", lambda w: w.workload),
                                    ("iters", lambda w: str(w.iterations))]
     show_native = any("native" in w.engines for w in results)
@@ -740,7 +743,7 @@ def format_notes(results: list[WorkloadResult], extra: Sequence[str] = ()) -> st
                 if eng in seen_unavailable:
                     continue
                 seen_unavailable.add(eng)
-                lines.append(f"  {LABELS[eng]}: not available: {er.message}")
+                lines.append(f"  {LABELS[eng]}: {er.message}")
             else:
                 lines.append(f"  {wr.workload} under {LABELS[eng]}: {er.status.upper()}: "
                              f"{er.message}")

@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="guest physical address of the block (default: entry point)")
     _add_machine_options(explain)
     explain.set_defaults(handler=cmd_explain)
+
+    from . import bench
+    bench_cmd = commands.add_parser("bench", help=bench.HELP, description=bench.DESCRIPTION,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench.add_arguments(bench_cmd)
+    bench_cmd.set_defaults(handler=bench.run_bench)
     return parser
 
 
@@ -249,8 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise _UsageError("missing command: 'bt run [IMAGE]' or 'bt explain IMAGE' "
-                              "(see 'bt --help')")
+            raise _UsageError("missing command: 'bt run [IMAGE]', 'bt explain IMAGE' or "
+                              "'bt bench' (see 'bt --help')")
         return int(args.handler(args))
     except BtError as exc:
         return _fail(str(exc))
