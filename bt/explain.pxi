@@ -48,6 +48,9 @@ OP_NAMES = {
     OP_DEC32_R: "dec32_r",
     OP_UNARY_R: "unary_r",
     OP_UNARY_M: "unary_m",
+    OP_SHL32_RI: "shl32_ri",
+    OP_SHR32_RI: "shr32_ri",
+    OP_SAR32_RI: "sar32_ri",
     OP_SHIFT_R: "shift_r",
     OP_SHIFT_M: "shift_m",
     OP_SHD_R: "shd_r",
@@ -75,6 +78,8 @@ OP_NAMES = {
     OP_CWD: "cwd",
     OP_FLAGOP: "flagop",
     OP_XLAT: "xlat",
+    OP_BCD: "bcd",
+    OP_BOUND: "bound",
     OP_JMP: "jmp",
     OP_JCC: "jcc",
     OP_JMP_R: "jmp_r",
@@ -189,7 +194,7 @@ cdef str uop_text(Uop *u):
         ops.append(reg_text(u.r2, u.size))
     elif op == OP_MOVX_R:
         ops.append(reg_text(u.r2, u.aux))
-    if op in (OP_MOV_RI, OP_MOV32_RI, OP_ADD32_RI, OP_SUB32_RI, OP_CMP32_RI, OP_AND32_RI,
+    if op in (OP_SHL32_RI, OP_SHR32_RI, OP_SAR32_RI, OP_MOV_RI, OP_MOV32_RI, OP_ADD32_RI, OP_SUB32_RI, OP_CMP32_RI, OP_AND32_RI,
               OP_ALU_RI, OP_ALU_MI, OP_STORE_I, OP_PUSH_I) or \
             (op in (OP_IMUL_RR, OP_IMUL_RM) and u.aux) or \
             (op in (OP_SHIFT_R, OP_SHIFT_M, OP_SHD_R, OP_SHD_M, OP_BT_R, OP_BT_M) and not u.aux & 1):

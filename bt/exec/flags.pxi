@@ -89,6 +89,10 @@ cdef inline void set_arith(CPUState *s, uint32_t f) noexcept nogil:
 cdef inline uint32_t get_cf(CPUState *s) noexcept nogil:
     cdef uint32_t op = s.cc_op & CC_KIND_MASK
     cdef uint32_t mask
+    if s.cc_op == CC_SUB32:
+        return s.cc_a < s.cc_b
+    if op == CC_INC or op == CC_DEC or op == CC_SHIFT:
+        return s.cc_aux & F_CF
     if op == CC_SUB:
         mask = size_mask(s.cc_op >> CC_SIZE_SHIFT)
         return (s.cc_a & mask) < (s.cc_b & mask)

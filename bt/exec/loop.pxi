@@ -63,6 +63,27 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         set_cc(s, CC_LOGIC, 4, 0, 0, r)
     elif op == OP_TEST32_RR:
         set_cc(s, CC_LOGIC, 4, 0, 0, R[u.r1 >> 2] & R[u.r2 >> 2])
+    elif op == OP_SHL32_RI:
+        a = R[u.r1 >> 2]
+        r = a << u.imm
+        R[u.r1 >> 2] = r
+        # CF is the last bit shifted out; OF (defined for a count of 1) is
+        # MSB(result) XOR CF.
+        c = (a >> (32 - u.imm)) & 1
+        s.cc_aux = c | ((((r >> 31) ^ c) & 1) << 11)
+        set_cc(s, CC_SHIFT, 4, a, u.imm, r)
+    elif op == OP_SHR32_RI:
+        a = R[u.r1 >> 2]
+        r = a >> u.imm
+        R[u.r1 >> 2] = r
+        s.cc_aux = ((a >> (u.imm - 1)) & 1) | ((a >> 31) << 11)
+        set_cc(s, CC_SHIFT, 4, a, u.imm, r)
+    elif op == OP_SAR32_RI:
+        a = R[u.r1 >> 2]
+        r = <uint32_t>(<int32_t>a >> u.imm)
+        R[u.r1 >> 2] = r
+        s.cc_aux = (<uint32_t>(<int32_t>a >> (u.imm - 1))) & 1
+        set_cc(s, CC_SHIFT, 4, a, u.imm, r)
     elif op == OP_INC32_R:
         s.cc_aux = get_cf(s)
         a = R[u.r1 >> 2]

@@ -83,12 +83,12 @@ cdef inline uint32_t shift(CPUState *s, uint32_t op, uint32_t size, uint32_t a, 
     # Rotates change only CF and OF; the other flags are materialised first.
     f = compute_arith(s)
     if op == SH_ROL:
-        c = c % bits
+        c = c & (bits - 1)
         r = ((a << c) | (a >> (bits - c))) & mask if c else a
         cf = r & 1
         of = ((r & msb) != 0) ^ cf
     elif op == SH_ROR:
-        c = c % bits
+        c = c & (bits - 1)
         r = ((a >> c) | (a << (bits - c))) & mask if c else a
         cf = (r & msb) != 0
         of = ((r & msb) != 0) ^ ((r & (msb >> 1)) != 0)

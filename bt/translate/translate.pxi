@@ -273,6 +273,12 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
             u.aux = 1      # count in CL
         else:
             return bad_form(u)
+        if size == 4 and is_gpr(o0) and not u.aux and 1 <= (u.imm & 31) and \
+                (sub == SH_SHL or sub == SH_SHR or sub == SH_SAR):
+            u.r1 = REG_OFF[o0.reg]
+            u.imm &= 31
+            u.op = OP_SHL32_RI if sub == SH_SHL else (OP_SHR32_RI if sub == SH_SHR else OP_SAR32_RI)
+            return st
         return rm_form_keep_aux(u, o0, OP_SHIFT_R, OP_SHIFT_M, st)
     if kind == K_SHD:
         u.r2 = REG_OFF[o1.reg]

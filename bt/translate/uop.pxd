@@ -73,6 +73,9 @@ cdef enum:
     OP_DEC32_R
     OP_UNARY_R          # sub = UN_*
     OP_UNARY_M
+    OP_SHL32_RI         # shifts of a 32-bit register by an immediate 1..31
+    OP_SHR32_RI
+    OP_SAR32_RI
     OP_SHIFT_R          # sub = SH_*; aux & 1: count in CL, else imm
     OP_SHIFT_M
     OP_SHD_R            # SHLD (sub 0) / SHRD (sub 1); r2 = source
