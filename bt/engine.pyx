@@ -35,13 +35,10 @@ include "exec/strings.pxi"
 include "exec/loop.pxi"
 include "explain.pxi"
 
-EXIT_BUDGET_ = EXIT_BUDGET
-EXIT_HALT_ = EXIT_HALT
-EXIT_STOP_ = EXIT_STOP
-EXIT_FAULT_ = EXIT_FAULT
-EXIT_ERROR_ = EXIT_ERROR
-globals().update(EXIT_BUDGET=EXIT_BUDGET_, EXIT_HALT=EXIT_HALT_, EXIT_STOP=EXIT_STOP_,
-                 EXIT_FAULT=EXIT_FAULT_, EXIT_ERROR=EXIT_ERROR_)
+# The exit reasons as Python constants (the C enum names are taken in here).
+globals().update({"EXIT_BUDGET": <int>EXIT_BUDGET, "EXIT_HALT": <int>EXIT_HALT,
+                  "EXIT_STOP": <int>EXIT_STOP, "EXIT_FAULT": <int>EXIT_FAULT,
+                  "EXIT_ERROR": <int>EXIT_ERROR})
 
 REG_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
 SEG_NAMES = ("es", "cs", "ss", "ds", "fs", "gs")

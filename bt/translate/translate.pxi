@@ -112,7 +112,6 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
     cdef uint32_t sub = TBL_SUB[iid] if iid < X86_INS_ENDING else 0
     cdef uint32_t size
     cdef uint32_t next_eip = <uint32_t>(insn.address + insn.size)
-    cdef uint8_t opc = x.opcode[0]
     memset(u, 0, sizeof(Uop))
     u.eip = <uint32_t>insn.address
     u.len = <uint8_t>insn.size
@@ -156,7 +155,7 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
             elif is_class(o1, RC_SEG):
                 return callout(u, CO_MOV_FROM_SREG, REG_NUM[o1.reg], TR_OK)
             elif is_class(o1, RC_CR):
-                return callout(u, CO_MOV_FROM_CR, cr_number(u, REG_NUM[o1.reg]), TR_OK)
+                return callout(u, CO_MOV_FROM_CR, REG_NUM[o1.reg], TR_OK)
             elif is_class(o1, RC_DR):
                 return callout(u, CO_MOV_FROM_DR, REG_NUM[o1.reg], TR_OK)
             else:
@@ -185,7 +184,7 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
             return callout(u, CO_MOV_TO_SREG, REG_NUM[o0.reg], TR_OK)
         elif is_class(o0, RC_CR) and is_gpr(o1):
             u.r1 = REG_OFF[o1.reg]
-            return callout(u, CO_MOV_TO_CR, cr_number(u, REG_NUM[o0.reg]), TR_END)
+            return callout(u, CO_MOV_TO_CR, REG_NUM[o0.reg], TR_END)
         elif is_class(o0, RC_DR) and is_gpr(o1):
             u.r1 = REG_OFF[o1.reg]
             return callout(u, CO_MOV_TO_DR, REG_NUM[o0.reg], TR_OK)
@@ -292,9 +291,9 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
     if kind == K_IMUL:
         if nops == 1:
             return rm_form(u, o0, OP_MULDIV_R, OP_MULDIV_M, st)
+        # Two-operand r1 = r1 * src; three-operand r1 = src * imm (aux = 1).
         u.r1 = REG_OFF[o0.reg]
         if nops == 3:
-            u.aux = 1
             u.imm = <uint32_t>o2.imm & size_mask(size)
         if is_gpr(o1):
             u.r2 = REG_OFF[o1.reg]
@@ -303,10 +302,7 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
             u.op = OP_IMUL_RM
         else:
             return bad_form(u)
-        if nops == 2:
-            u.aux = 0
-        else:
-            u.aux = 1
+        u.aux = 1 if nops == 3 else 0     # set_mem set bit 0: overwrite it
         return st
     if kind == K_BT:
         if is_imm(o1):
@@ -443,9 +439,6 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
 cdef inline int bad_form(Uop *u) noexcept nogil:
     fault_uop(u, FAULT_UD, 0)
     return TR_BAD
-
-cdef inline uint32_t cr_number(Uop *u, uint32_t n) noexcept nogil:
-    return n
 
 cdef inline int callout(Uop *u, int co, uint32_t arg, int st) noexcept nogil:
     u.op = OP_CALLOUT

@@ -158,8 +158,6 @@ cdef int load_cs(VM *vm, Uop *u, uint32_t sel, uint32_t eip) noexcept nogil:
     vm.slot = 2
     return RC_JUMP
 
-cdef uint32_t SEGMENT_LOAD_FLAGS_KEEP = F_IF | F_IOPL
-
 cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
     """The rarer sensitive instructions. Returns an RC_* code."""
     cdef CPUState *s = &vm.cpu
