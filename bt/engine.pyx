@@ -62,6 +62,7 @@ cdef class Engine:
     cdef public object _port_read
     cdef public object _port_write
     cdef public object _pending_exc
+    cdef dict _hooks
     cdef object _trace_obj
     cdef Py_ssize_t _shape[1]
     cdef Py_ssize_t _strides[1]
@@ -83,6 +84,7 @@ cdef class Engine:
         self._port_read = lambda port, size: (1 << (8 * size)) - 1
         self._port_write = lambda port, size, value: None
         self._pending_exc = None
+        self._hooks = {}
         self._trace_obj = None
         self.vm.tsc_base_ns = now_ns()
         self.reset_cpu()
@@ -246,6 +248,27 @@ cdef class Engine:
         else:
             self.vm.port_fast[port] = 1
             self.vm.port_val[port] = value & 0xFFFFFFFF
+
+    def set_callout_hook(self, kind: str, fn) -> None:
+        """Call fn(kind, eip) before every callout of `kind` (a name from
+        CALLOUT_NAMES, e.g. "out", "cli", "mov_to_cr"); None removes it. The
+        hook sees the CPU state before the instruction; if it raises, the run
+        stops at that instruction and run() re-raises the error."""
+        ids = {v: k for k, v in CALLOUT_NAMES.items()}
+        if kind not in ids:
+            raise KeyError(f"unknown callout kind {kind!r}")
+        co = ids[kind]
+        if fn is None:
+            self._hooks.pop(co, None)
+            self.vm.hook_mask &= ~(<uint64_t>1 << co)
+        else:
+            self._hooks[co] = fn
+            self.vm.hook_mask |= <uint64_t>1 << co
+
+    def _callout_hook(self, co, eip):
+        fn = self._hooks.get(co)
+        if fn is not None:
+            fn(CALLOUT_NAMES[co], eip)
 
     def request_stop(self) -> None:
         """Ask the fast loop to return EXIT_STOP after the current instruction."""

@@ -80,6 +80,7 @@ OP_NAMES = {
     OP_XLAT: "xlat",
     OP_BCD: "bcd",
     OP_BOUND: "bound",
+    OP_ARPL: "arpl",
     OP_JMP: "jmp",
     OP_JCC: "jcc",
     OP_JMP_R: "jmp_r",

@@ -54,3 +54,14 @@ def test_sensitive_instructions_are_callouts(tmp_path):
         assert f"callout {callout}" in out
     # MOV to CR0 changes the mode: the block ends right after it.
     assert out.strip().splitlines()[-1].split()[-2:] == ["callout", "mov_to_cr"]
+
+
+def test_every_micro_op_has_a_name():
+    import re
+    import bt
+    pxd = (Path(__file__).parent.parent / "bt" / "translate" / "uop.pxd").read_text()
+    ops = re.findall(r"^    (OP_[A-Z0-9_]+)", pxd.split("cdef enum:")[1], re.M)
+    ops = [o for o in ops if o != "OP_COUNT"]
+    names = bt.load_engine().OP_NAMES
+    assert sorted(names.values()) == sorted(o[3:].lower() for o in ops)
+    assert len(names) == len(ops)

@@ -17,11 +17,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TABLE = runpy.run_path(str(REPO / "guests" / "build.py"))["GUESTS"]
 
-# Guests that use what later work brings (IDT delivery, LAR/LSL/VERR/VERW):
-# until then bt must stop them with exactly this clear message.
+# Guests that use what later work brings (IDT delivery): until then bt must
+# stop them with exactly this clear message.
 NOT_YET = {
     "interrupts": "interrupt delivery through the IDT is not implemented yet",
-    "descriptors": "unsupported instruction 'lar'",
 }
 # Guests that stop the VM in a way only bt reports (QEMU hangs or resets).
 BT_STOPS = {

@@ -123,6 +123,7 @@ cdef extern from "capstone/x86.h" nogil:
         X86_INS_AAD
         X86_INS_AAM
         X86_INS_AAS
+        X86_INS_ARPL
         X86_INS_ADC
         X86_INS_ADD
         X86_INS_AND

@@ -57,6 +57,7 @@ cdef enum:
     K_UD
     K_BCD
     K_BOUND
+    K_ARPL
     K_COUNT
 
 cdef enum:
@@ -163,6 +164,7 @@ INSN_TABLE = [
     (X86_INS_AAM, K_BCD, BCD_AAM, 0, -1),
     (X86_INS_AAD, K_BCD, BCD_AAD, 0, -1),
     (X86_INS_BOUND, K_BOUND, 0, 0, -1),
+    (X86_INS_ARPL, K_ARPL, 0, 0, -1),
     (X86_INS_NOP, K_NOP, 0, 0, -1),
     (X86_INS_PAUSE, K_NOP, 0, 0, -1),
     (X86_INS_ENDBR32, K_NOP, 0, 0, -1),     # CET hints: NOPs on a CPU without CET
@@ -267,6 +269,10 @@ INSN_TABLE = [
     (X86_INS_RDMSR, K_CALLOUT, CO_RDMSR, T_SENSITIVE, CO_RDMSR),
     (X86_INS_WRMSR, K_CALLOUT, CO_WRMSR, T_SENSITIVE | T_ENDS_BLOCK, CO_WRMSR),
     (X86_INS_RDPMC, K_CALLOUT, CO_RDPMC, T_SENSITIVE, CO_RDPMC),
+    (X86_INS_LAR, K_CALLOUT, CO_LAR, T_SENSITIVE, CO_LAR),
+    (X86_INS_LSL, K_CALLOUT, CO_LSL, T_SENSITIVE, CO_LSL),
+    (X86_INS_VERR, K_CALLOUT, CO_VERR, T_SENSITIVE, CO_VERR),
+    (X86_INS_VERW, K_CALLOUT, CO_VERW, T_SENSITIVE, CO_VERW),
     (X86_INS_UD2, K_UD, 0, T_ENDS_BLOCK, -1),
     (X86_INS_UD0, K_UD, 0, T_ENDS_BLOCK, -1),
     (X86_INS_UD1, K_UD, 0, T_ENDS_BLOCK, -1),
@@ -288,6 +294,7 @@ CALLOUT_NAMES = {
     CO_CALL_FAR: "call_far", CO_RETF: "retf", CO_IRET: "iret", CO_INT: "int",
     CO_INVD: "invd", CO_WBINVD: "wbinvd", CO_INVLPG: "invlpg",
     CO_RDMSR: "rdmsr", CO_WRMSR: "wrmsr", CO_RDPMC: "rdpmc",
+    CO_LAR: "lar", CO_LSL: "lsl", CO_VERR: "verr", CO_VERW: "verw",
 }
 
 cdef uint8_t TBL_KIND[X86_INS_ENDING]

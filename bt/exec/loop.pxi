@@ -399,9 +399,24 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         if c:
             fault(vm, u, FAULT_BR, 0)
             return RC_EXIT
+    elif op == OP_ARPL:
+        # Raise the destination selector's RPL to the source's; ZF says so.
+        a = lin_of(s, u) if u.aux & 1 else 0
+        v = rd(vm, a, 2) if u.aux & 1 else rreg(s, u.r1, 2)
+        b = rreg(s, u.r2, 2)
+        c = compute_arith(s)
+        if (v & 3) < (b & 3):
+            set_arith(s, c | F_ZF)
+            v = (v & 0xFFFC) | (b & 3)
+            if u.aux & 1:
+                return wr(vm, a, 2, v)
+            wreg(s, u.r1, 2, v)
+        else:
+            set_arith(s, c & ~<uint32_t>F_ZF)
     elif op == OP_STRING:
         if u.sub >= STR_INS:
-            vm.callouts[CO_INS if u.sub == STR_INS else CO_OUTS] += 1
+            if callout_enter(vm, u, CO_INS if u.sub == STR_INS else CO_OUTS):
+                return RC_EXIT
         rc = string_op(vm, u)
         if vm.stop_request:
             s.eip = u.eip if (u.aux != REP_NONE and R[R_ECX] != 0) else u.imm2
@@ -411,20 +426,25 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_NOP:
         pass
     elif op == OP_CLI:
-        vm.callouts[CO_CLI] += 1
+        if callout_enter(vm, u, CO_CLI):
+            return RC_EXIT
         s.eflags &= ~<uint32_t>F_IF
     elif op == OP_STI:
-        vm.callouts[CO_STI] += 1
+        if callout_enter(vm, u, CO_STI):
+            return RC_EXIT
         s.eflags |= F_IF
     elif op == OP_PUSHF:
-        vm.callouts[CO_PUSHF] += 1
+        if callout_enter(vm, u, CO_PUSHF):
+            return RC_EXIT
         # VM and RF read as 0 in the pushed image.
         return push(vm, u.size, get_eflags(s) & ~<uint32_t>(F_VM | F_RF))
     elif op == OP_POPF:
-        vm.callouts[CO_POPF] += 1
+        if callout_enter(vm, u, CO_POPF):
+            return RC_EXIT
         write_eflags(s, pop(vm, u.size), u.size, True)
     elif op == OP_IN:
-        vm.callouts[CO_IN] += 1
+        if callout_enter(vm, u, CO_IN):
+            return RC_EXIT
         v = port_in(vm, (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm, u.size)
         wreg(s, 0, u.size, v)
         if vm.stop_request:
@@ -432,7 +452,8 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
             vm.exit_reason = EXIT_STOP
             return RC_EXIT
     elif op == OP_OUT:
-        vm.callouts[CO_OUT] += 1
+        if callout_enter(vm, u, CO_OUT):
+            return RC_EXIT
         port_out(vm, (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm, u.size,
                  rreg(s, 0, u.size))
         if vm.stop_request:

@@ -53,3 +53,4 @@ ctypedef struct VM:
     uint64_t n_flushes
     uint64_t n_smc_exits
     uint64_t callouts[CO_COUNT]
+    uint64_t hook_mask       # bit CO_x: a Python hook runs before that callout

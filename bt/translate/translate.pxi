@@ -424,6 +424,11 @@ cdef int translate_insn(VM *vm, cs_insn *insn, Uop *u) noexcept nogil:
         u.imm = (<uint32_t>o0.imm & 0xFF) if nops > 0 else 10
         u.op = OP_BCD
         return st
+    if kind == K_ARPL:
+        if nops < 2 or not is_gpr(o1):
+            return bad_form(u)
+        u.r2 = REG_OFF[o1.reg]
+        return rm_form(u, o0, OP_ARPL, OP_ARPL, st)
     if kind == K_BOUND:
         if nops < 2 or not is_gpr(o0) or not is_mem(o1) or set_mem(u, o1) < 0:
             return bad_form(u)
@@ -581,6 +586,23 @@ cdef int translate_callout(Uop *u, cs_x86 *x, unsigned int iid, uint32_t co, int
         if is_gpr(o0):
             u.r1 = REG_OFF[o0.reg]
             u.size = o0.size
+        elif not is_mem(o0) or set_mem(u, o0) < 0:
+            return bad_form(u)
+    elif co == CO_LAR or co == CO_LSL:
+        # LAR/LSL r, r/m16: the selector is read as 16 bits.
+        if nops < 2 or not is_gpr(o0):
+            return bad_form(u)
+        u.r1 = REG_OFF[o0.reg]
+        u.size = o0.size
+        if is_gpr(o1):
+            u.r2 = REG_OFF[o1.reg]
+        elif not is_mem(o1) or set_mem(u, o1) < 0:
+            return bad_form(u)
+    elif co == CO_VERR or co == CO_VERW:
+        if nops < 1:
+            return bad_form(u)
+        if is_gpr(o0):
+            u.r2 = REG_OFF[o0.reg]
         elif not is_mem(o0) or set_mem(u, o0) < 0:
             return bad_form(u)
     elif co == CO_LOAD_FAR_PTR:

@@ -105,6 +105,7 @@ cdef enum:
     OP_XLAT
     OP_BCD              # sub = BCD_*: DAA DAS AAA AAS AAM AAD; imm = base
     OP_BOUND            # r1 = index register, memory = the two bounds
+    OP_ARPL             # r/m16 (r1 or memory), r2 = source selector
     OP_JMP              # imm = target
     OP_JCC              # sub = condition, imm = target, imm2 = fall-through
     OP_JMP_R
@@ -238,6 +239,10 @@ cdef enum:
     CO_RDMSR
     CO_WRMSR
     CO_RDPMC
+    CO_LAR
+    CO_LSL
+    CO_VERR
+    CO_VERW
     CO_COUNT
 
 # Why the run stopped inside the guest (Engine.fault_message spells it out).

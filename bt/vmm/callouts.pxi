@@ -57,6 +57,35 @@ cdef inline void port_out(VM *vm, uint32_t port, uint32_t size, uint32_t v) noex
         return
     port_out_py(vm, port, size, v & size_mask(size))
 
+# ---- hooks ----------------------------------------------------------------
+
+cdef int run_hook(VM *vm, Uop *u, uint32_t co) noexcept nogil:
+    """Call the Python hook registered for callout kind `co`, before the
+    instruction runs. A hook that raises stops the run at this instruction
+    (Engine.run re-raises the error). Returns 0 or RC_EXIT."""
+    cdef int failed = 0
+    vm.cpu.eip = u.eip
+    with gil:
+        try:
+            (<object>vm.owner)._callout_hook(co, u.eip)
+        except BaseException as e:
+            (<object>vm.owner)._pending_exc = e
+            failed = 1
+    if failed or vm.stop_request:
+        vm.cpu.eip = u.eip
+        vm.exit_reason = EXIT_STOP
+        vm.stop_request = 1
+        return RC_EXIT
+    return 0
+
+cdef inline int callout_enter(VM *vm, Uop *u, uint32_t co) noexcept nogil:
+    """Count a callout and run its hook if one is registered. With no hook
+    this is one increment and one test of a word that is zero."""
+    vm.callouts[co] += 1
+    if vm.hook_mask and (vm.hook_mask >> co) & 1:
+        return run_hook(vm, u, co)
+    return 0
+
 # ---- CPUID and time -------------------------------------------------------
 
 # Our vendor string: "bt binary tr" would not fit the 12-byte form nicely;
@@ -125,6 +154,48 @@ cdef int read_descriptor(VM *vm, uint32_t sel, SegReg *out) noexcept nogil:
         out.limit = (out.limit << 12) | 0xFFF
     return 0
 
+cdef int check_selector(VM *vm, uint32_t sel, uint32_t co, uint32_t *lo_out,
+                        uint32_t *hi_out) noexcept nogil:
+    """LAR/LSL/VERR/VERW: 1 if `sel` passes the instruction's checks (the
+    descriptor is in its table, of a type the instruction accepts, and
+    visible at max(CPL, RPL) unless it is a conforming code segment)."""
+    cdef CPUState *s = &vm.cpu
+    cdef uint32_t base, limit, idx = sel & 0xFFF8, lo, hi, typ, dpl
+    cdef uint32_t rpl = sel & 3
+    cdef bint conforming_code
+    if (sel & 0xFFFC) == 0:
+        return 0
+    if sel & 4:
+        base = s.ldtr.base
+        limit = s.ldtr.limit
+    else:
+        base = s.gdt_base
+        limit = s.gdt_limit
+    if idx + 7 > limit:
+        return 0
+    lo = rd32(vm, base + idx)
+    hi = rd32(vm, base + idx + 4)
+    typ = (hi >> 8) & 0x1F          # S bit and type
+    dpl = (hi >> 13) & 3
+    conforming_code = (typ & 0x1C) == 0x1C
+    if typ & 0x10:                  # code or data
+        if co == CO_VERR and (typ & 0x1A) == 0x18:
+            return 0                # execute-only code
+        if co == CO_VERW and (typ & 0x1A) != 0x12:
+            return 0                # only writable data
+    else:                           # system descriptors
+        if co == CO_VERR or co == CO_VERW:
+            return 0
+        if co == CO_LAR and typ not in (1, 2, 3, 4, 5, 9, 11, 12):
+            return 0
+        if co == CO_LSL and typ not in (1, 2, 3, 9, 11):
+            return 0
+    if not conforming_code and (dpl < s.cpl or dpl < rpl):
+        return 0
+    lo_out[0] = lo
+    hi_out[0] = hi
+    return 1
+
 cdef int load_seg(VM *vm, Uop *u, uint32_t segi, uint32_t sel) noexcept nogil:
     """Load a data or stack segment register at CPL 0. Returns 0 or RC_EXIT."""
     cdef SegReg d
@@ -165,7 +236,8 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
     cdef uint32_t a, v, sel, off, fl, n
     cdef uint64_t t
     cdef int rc
-    vm.callouts[co] += 1
+    if callout_enter(vm, u, co):
+        return RC_EXIT
     if co == CO_HLT:
         s.eip = u.imm2
         vm.exit_reason = EXIT_HALT
@@ -336,6 +408,21 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
             s.regs[R_ESP] += 3 * u.size
             write_eflags(s, fl, u.size, True)
         return rc
+    elif co == CO_LAR or co == CO_LSL or co == CO_VERR or co == CO_VERW:
+        # Only ZF changes; the destination is written only on success.
+        sel = rd(vm, lin_of(s, u), 2) if u.aux & 1 else rreg(s, u.r2, 2)
+        fl = compute_arith(s)
+        if not check_selector(vm, sel, co, &off, &v):
+            set_arith(s, fl & ~<uint32_t>F_ZF)
+            return 0
+        set_arith(s, fl | F_ZF)
+        if co == CO_LAR:
+            wreg(s, u.r1, u.size, v & 0x00F0FF00U)
+        elif co == CO_LSL:
+            n = (off & 0xFFFF) | (v & 0xF0000)
+            if v & 0x800000:
+                n = (n << 12) | 0xFFF
+            wreg(s, u.r1, u.size, n)
     elif co == CO_INT:
         fault(vm, u, FAULT_INT, u.imm)
         return RC_EXIT
