@@ -128,6 +128,68 @@ cdef str mem_text(Uop *u):
     return f"{seg}[{'+'.join(parts)}]"
 
 
+# Why each callout kind exists: printed beside every rewritten instruction.
+REASONS = {
+    CO_CLI: "privileged (IOPL): the guest's IF is virtual, the real one stays with the VMM",
+    CO_STI: "privileged (IOPL): the guest's IF is virtual, the real one stays with the VMM",
+    CO_PUSHF: "sensitive, not privileged: outside Ring 0 it would reveal the real IF and IOPL",
+    CO_POPF: "sensitive, not privileged: outside Ring 0 it would silently keep IF and IOPL",
+    CO_IN: "privileged (IOPL, I/O bitmap): ports reach bt's device models",
+    CO_OUT: "privileged (IOPL, I/O bitmap): ports reach bt's device models",
+    CO_INS: "privileged (IOPL, I/O bitmap): ports reach bt's device models",
+    CO_OUTS: "privileged (IOPL, I/O bitmap): ports reach bt's device models",
+    CO_HLT: "privileged: the VMM decides what halting means",
+    CO_CPUID: "reports bt's virtual CPU (vendor, features), not the host's",
+    CO_RDTSC: "privileged with CR4.TSD: reads the virtual time-stamp counter",
+    CO_LGDT: "privileged: loads the guest's (virtual) GDTR",
+    CO_LIDT: "privileged: loads the guest's (virtual) IDTR",
+    CO_SGDT: "sensitive, not privileged: outside Ring 0 it would reveal the host's GDTR",
+    CO_SIDT: "sensitive, not privileged: outside Ring 0 it would reveal the host's IDTR",
+    CO_LLDT: "privileged: loads the virtual LDTR from the guest's GDT",
+    CO_SLDT: "sensitive, not privileged: outside Ring 0 it would reveal the host's LDTR",
+    CO_LTR: "privileged: loads the virtual TR from the guest's GDT",
+    CO_STR: "sensitive, not privileged: outside Ring 0 it would reveal the host's TR",
+    CO_SMSW: "sensitive, not privileged: outside Ring 0 it would reveal the host's CR0",
+    CO_LMSW: "privileged: writes the virtual CR0",
+    CO_CLTS: "privileged: writes the virtual CR0.TS",
+    CO_MOV_TO_CR: "privileged: writes a virtual control register; the mode may change, so the block ends",
+    CO_MOV_FROM_CR: "privileged: reads a virtual control register",
+    CO_MOV_TO_DR: "privileged: debug registers are virtual state",
+    CO_MOV_FROM_DR: "privileged: debug registers are virtual state",
+    CO_MOV_TO_SREG: "sensitive: reads the guest's GDT/LDT and checks it against the virtual CPL",
+    CO_MOV_FROM_SREG: "sensitive, not privileged: the selector's RPL would reveal the real CPL",
+    CO_PUSH_SREG: "sensitive, not privileged: the selector's RPL would reveal the real CPL",
+    CO_POP_SREG: "sensitive: reads the guest's GDT/LDT and checks it against the virtual CPL",
+    CO_LOAD_FAR_PTR: "sensitive: reads the guest's GDT/LDT and checks it against the virtual CPL",
+    CO_JMP_FAR: "sensitive: loads CS from the guest's GDT; the CPL is virtual",
+    CO_CALL_FAR: "sensitive: loads CS from the guest's GDT; the CPL is virtual",
+    CO_RETF: "sensitive: loads CS from the guest's GDT; the CPL is virtual",
+    CO_IRET: "sensitive: restores the virtual IF, IOPL and CS from the guest's stack",
+    CO_INT: "sensitive: delivery goes through the guest's IDT, not the host's",
+    CO_INVD: "privileged: cache control belongs to the VMM",
+    CO_WBINVD: "privileged: cache control belongs to the VMM",
+    CO_INVLPG: "privileged: the TLB belongs to the VMM",
+    CO_RDMSR: "privileged: model-specific registers are virtual",
+    CO_WRMSR: "privileged: model-specific registers are virtual",
+    CO_RDPMC: "privileged (CR4.PCE): performance counters are virtual",
+    CO_LAR: "sensitive, not privileged: the answer depends on the virtual CPL and the guest's GDT",
+    CO_LSL: "sensitive, not privileged: the answer depends on the virtual CPL and the guest's GDT",
+    CO_VERR: "sensitive, not privileged: the answer depends on the virtual CPL and the guest's GDT",
+    CO_VERW: "sensitive, not privileged: the answer depends on the virtual CPL and the guest's GDT",
+}
+UOP_CALLOUT = {OP_CLI: CO_CLI, OP_STI: CO_STI, OP_PUSHF: CO_PUSHF, OP_POPF: CO_POPF,
+               OP_IN: CO_IN, OP_OUT: CO_OUT}
+
+
+cdef object callout_of(Uop *u):
+    """The callout kind a micro-op stands for, or None if it is innocuous."""
+    if u.op == OP_CALLOUT:
+        return u.sub
+    if u.op == OP_STRING and u.sub >= STR_INS:
+        return CO_INS if u.sub == STR_INS else CO_OUTS
+    return UOP_CALLOUT.get(u.op)
+
+
 CONDS = ("o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g")
 SUB_NAMES = {
     OP_ALU_RR: ("add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test"),
@@ -228,7 +290,9 @@ cdef str explain_block(VM *vm, Block *b):
             addr = u.eip
             if decode_one(vm, &code, &avail, &addr):
                 text = (insn.mnemonic.decode() + " " + insn.op_str.decode()).strip()
-        mark = "*" if u.op in (OP_CALLOUT, OP_CLI, OP_STI, OP_PUSHF, OP_POPF, OP_IN, OP_OUT) \
-            or (u.op == OP_STRING and u.sub >= STR_INS) else " "
-        lines.append(f"  {mark} {u.eip:08x}  {text:<36} {uop_text(u)}")
+        co = callout_of(u)
+        line = f"  {'*' if co is not None else ' '} {u.eip:08x}  {text:<36} {uop_text(u)}"
+        if co is not None:
+            line += f": {REASONS.get(co, 'sensitive')}"
+        lines.append(line)
     return "\n".join(lines) + "\n"

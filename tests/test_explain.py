@@ -53,7 +53,12 @@ def test_sensitive_instructions_are_callouts(tmp_path):
     for callout in ("cli", "lgdt", "mov_from_cr", "mov_to_cr"):
         assert f"callout {callout}" in out
     # MOV to CR0 changes the mode: the block ends right after it.
-    assert out.strip().splitlines()[-1].split()[-2:] == ["callout", "mov_to_cr"]
+    last = out.strip().splitlines()[-1]
+    assert "callout mov_to_cr: privileged" in last and "the block ends" in last
+    # Every rewritten instruction says why, in one line.
+    for line in out.splitlines()[1:]:
+        assert (line.startswith("  *") and "callout" in line and ": " in line.split("callout", 1)[1]) \
+            or line.startswith("   ")
 
 
 def test_every_micro_op_has_a_name():
