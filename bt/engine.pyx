@@ -380,6 +380,7 @@ def describe_fault(code: int, eip: int, arg: int, handle: int = 0) -> str:
     if code == FAULT_MODE:
         what = {0: "real mode (CR0.PE=0) is not supported",
                 1: "paging (CR0.PG=1) is not implemented yet",
+                3: "Ring 3 (CPL 3) is not implemented yet",
                 16: "16-bit code segments are not supported"}.get(arg, "unsupported mode")
         return f"{what} (at 0x{eip:08x})"
     if code == FAULT_ADDR16:

@@ -176,6 +176,8 @@ REASONS = {
     CO_LSL: "sensitive, not privileged: the answer depends on the virtual CPL and the guest's GDT",
     CO_VERR: "sensitive, not privileged: the answer depends on the virtual CPL and the guest's GDT",
     CO_VERW: "sensitive, not privileged: the answer depends on the virtual CPL and the guest's GDT",
+    CO_SYSENTER: "sensitive: switches to the virtual Ring 0 entry point in the SYSENTER MSRs",
+    CO_SYSEXIT: "privileged: returns to the virtual Ring 3",
 }
 UOP_CALLOUT = {OP_CLI: CO_CLI, OP_STI: CO_STI, OP_PUSHF: CO_PUSHF, OP_POPF: CO_POPF,
                OP_IN: CO_IN, OP_OUT: CO_OUT}
@@ -240,7 +242,10 @@ cdef str uop_text(Uop *u):
     if op == OP_RET:
         return f"{text} {u.imm}" if u.imm else text
     if op == OP_STRING:
-        return text + ("", " rep", " repne")[u.aux]
+        rep = ("", " rep", " repne")[u.aux]
+        if u.sub >= STR_INS:
+            return f"callout {'ins' if u.sub == STR_INS else 'outs'}.{u.size * 8}{rep}"
+        return text + rep
     if op in NO_OPERANDS:
         return text
     ops = []

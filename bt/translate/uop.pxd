@@ -243,6 +243,8 @@ cdef enum:
     CO_LSL
     CO_VERR
     CO_VERW
+    CO_SYSENTER
+    CO_SYSEXIT
     CO_COUNT
 
 # Why the run stopped inside the guest (Engine.fault_message spells it out).

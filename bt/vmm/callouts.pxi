@@ -423,6 +423,32 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
             if v & 0x800000:
                 n = (n << 12) | 0xFFF
             wreg(s, u.r1, u.size, n)
+    elif co == CO_SYSENTER:
+        if (s.msr_sysenter_cs & 0xFFFC) == 0:
+            fault(vm, u, FAULT_GP, 0)
+            return RC_EXIT
+        # Flat Ring 0 code and stack segments, as SYSENTER defines them.
+        sel = <uint32_t>s.msr_sysenter_cs & 0xFFFC
+        s.seg[S_CS].sel = <uint16_t>sel
+        s.seg[S_CS].base = 0
+        s.seg[S_CS].limit = 0xFFFFFFFFU
+        s.seg[S_CS].attr = 0xC9B
+        s.seg[S_SS].sel = <uint16_t>(sel + 8)
+        s.seg[S_SS].base = 0
+        s.seg[S_SS].limit = 0xFFFFFFFFU
+        s.seg[S_SS].attr = 0xC93
+        s.cpl = 0
+        s.eflags &= ~<uint32_t>(F_VM | F_IF | F_RF)
+        s.regs[R_ESP] = <uint32_t>s.msr_sysenter_esp
+        s.eip = <uint32_t>s.msr_sysenter_eip
+        vm.slot = 2
+        return RC_JUMP
+    elif co == CO_SYSEXIT:
+        if s.cpl != 0 or (s.msr_sysenter_cs & 0xFFFC) == 0:
+            fault(vm, u, FAULT_GP, 0)
+            return RC_EXIT
+        fault(vm, u, FAULT_MODE, 3)     # Ring 3 comes with the protected-mode work
+        return RC_EXIT
     elif co == CO_INT:
         fault(vm, u, FAULT_INT, u.imm)
         return RC_EXIT
