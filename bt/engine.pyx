@@ -8,6 +8,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t,
 from libc.stdlib cimport calloc, free
 from libc.string cimport memset, memmove, memcpy
 from libc.stdio cimport FILE, fprintf, fflush, fclose, fdopen
+from libc.setjmp cimport jmp_buf, setjmp, longjmp
 from cpython.buffer cimport PyBUF_WRITABLE
 
 from bt.cpu.state cimport *
@@ -224,6 +225,7 @@ cdef class Engine:
         g.base = base & 0xFFFFFFFF
         g.limit = limit & 0xFFFFFFFF
         g.attr = attr & 0xFFFF
+        update_seg_checks(&self.vm)
 
     def get_segment(self, name: str) -> tuple:
         """(selector, base, limit, attr) of a segment register."""
@@ -372,6 +374,8 @@ def describe_fault(code: int, eip: int, arg: int, handle: int = 0) -> str:
         return f"unsupported instruction '{name}' at 0x{eip:08x}"
     if code == FAULT_GP:
         return f"general protection fault (error code 0x{arg:x}) at 0x{eip:08x}"
+    if code == FAULT_SS:
+        return f"stack-segment fault (error code 0x{arg:x}) at 0x{eip:08x}"
     if code == FAULT_EXEC_OUTSIDE_RAM:
         return f"execution outside RAM at 0x{arg:08x} (eip 0x{eip:08x})"
     if code == FAULT_INT:

@@ -15,9 +15,9 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     if op == OP_MOV32_RR:
         R[u.r1 >> 2] = R[u.r2 >> 2]
     elif op == OP_LOAD32:
-        R[u.r1 >> 2] = rd32(vm, lin_of(s, u))
+        R[u.r1 >> 2] = rd32(vm, lin_of(vm, u))
     elif op == OP_STORE32:
-        return wr32(vm, lin_of(s, u), R[u.r2 >> 2])
+        return wr32(vm, lin_of(vm, u), R[u.r2 >> 2])
     elif op == OP_MOV32_RI:
         R[u.r1 >> 2] = u.imm
     elif op == OP_ADD32_RR:
@@ -51,7 +51,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         set_cc(s, CC_SUB, 4, a, u.imm, a - u.imm)
     elif op == OP_CMP32_RM:
         a = R[u.r1 >> 2]
-        b = rd32(vm, lin_of(s, u))
+        b = rd32(vm, lin_of(vm, u))
         set_cc(s, CC_SUB, 4, a, b, a - b)
     elif op == OP_AND32_RI:
         r = R[u.r1 >> 2] & u.imm
@@ -141,13 +141,13 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_MOV_RI:
         wreg(s, u.r1, u.size, u.imm)
     elif op == OP_LOAD:
-        wreg(s, u.r1, u.size, rd(vm, lin_of(s, u), u.size))
+        wreg(s, u.r1, u.size, rd(vm, lin_of(vm, u), u.size))
     elif op == OP_STORE:
-        return wr(vm, lin_of(s, u), u.size, rreg(s, u.r2, u.size))
+        return wr(vm, lin_of(vm, u), u.size, rreg(s, u.r2, u.size))
     elif op == OP_STORE_I:
-        return wr(vm, lin_of(s, u), u.size, u.imm)
+        return wr(vm, lin_of(vm, u), u.size, u.imm)
     elif op == OP_MOVX_R or op == OP_MOVX_M:
-        v = rreg(s, u.r2, u.aux) if op == OP_MOVX_R else rd(vm, lin_of(s, u), u.aux)
+        v = rreg(s, u.r2, u.aux) if op == OP_MOVX_R else rd(vm, lin_of(vm, u), u.aux)
         if u.sub:
             v = sext(v, u.aux)
         wreg(s, u.r1, u.size, v)
@@ -160,11 +160,11 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         if u.sub < ALU_CMP:
             wreg(s, u.r1, u.size, r)
     elif op == OP_ALU_RM:
-        r = alu(s, u.sub, u.size, rreg(s, u.r1, u.size), rd(vm, lin_of(s, u), u.size))
+        r = alu(s, u.sub, u.size, rreg(s, u.r1, u.size), rd(vm, lin_of(vm, u), u.size))
         if u.sub < ALU_CMP:
             wreg(s, u.r1, u.size, r)
     elif op == OP_ALU_MR or op == OP_ALU_MI:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         b = rreg(s, u.r2, u.size) if op == OP_ALU_MR else u.imm
         r = alu(s, u.sub, u.size, rd(vm, a, u.size), b)
         if u.sub < ALU_CMP:
@@ -172,14 +172,14 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_UNARY_R:
         wreg(s, u.r1, u.size, unary(s, u.sub, u.size, rreg(s, u.r1, u.size)))
     elif op == OP_UNARY_M:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         return wr(vm, a, u.size, unary(s, u.sub, u.size, rd(vm, a, u.size)))
     elif op == OP_SHIFT_R:
         c = (R[R_ECX] & 0xFF) if u.aux & 1 else u.imm
         wreg(s, u.r1, u.size, shift(s, u.sub, u.size, rreg(s, u.r1, u.size), c))
     elif op == OP_SHIFT_M:
         c = (R[R_ECX] & 0xFF) if u.aux & 1 else u.imm
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         v = rd(vm, a, u.size)
         r = shift(s, u.sub, u.size, v, c)
         if (c & 31) == 0:
@@ -191,30 +191,30 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
                                            rreg(s, u.r2, u.size), c))
     elif op == OP_SHD_M:
         c = (R[R_ECX] & 0xFF) if u.aux & 1 else u.imm
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         v = rd(vm, a, u.size)
         r = shift_double(s, u.sub, u.size, v, rreg(s, u.r2, u.size), c)
         if (c & 31) == 0:
             return 0
         return wr(vm, a, u.size, r)
     elif op == OP_MULDIV_R or op == OP_MULDIV_M:
-        v = rreg(s, u.r1, u.size) if op == OP_MULDIV_R else rd(vm, lin_of(s, u), u.size)
+        v = rreg(s, u.r1, u.size) if op == OP_MULDIV_R else rd(vm, lin_of(vm, u), u.size)
         if muldiv(vm, u, v):
             fault(vm, u, FAULT_DE, 0)
             return RC_EXIT
     elif op == OP_IMUL_RR or op == OP_IMUL_RM:
-        v = rreg(s, u.r2, u.size) if op == OP_IMUL_RR else rd(vm, lin_of(s, u), u.size)
+        v = rreg(s, u.r2, u.size) if op == OP_IMUL_RR else rd(vm, lin_of(vm, u), u.size)
         wreg(s, u.r1, u.size, imul2(s, u.size, v, u.imm if u.aux else rreg(s, u.r1, u.size)))
     elif op == OP_JMP_R:
         s.eip = rreg(s, u.r1, u.size)
         vm.slot = 2
         return RC_JUMP
     elif op == OP_JMP_M:
-        s.eip = rd(vm, lin_of(s, u), u.size)
+        s.eip = rd(vm, lin_of(vm, u), u.size)
         vm.slot = 2
         return RC_JUMP
     elif op == OP_CALL_R or op == OP_CALL_M:
-        v = rreg(s, u.r1, u.size) if op == OP_CALL_R else rd(vm, lin_of(s, u), u.size)
+        v = rreg(s, u.r1, u.size) if op == OP_CALL_R else rd(vm, lin_of(vm, u), u.size)
         a = R[R_ESP] - u.size
         wr(vm, a + s.seg[S_SS].base, u.size, u.imm2)
         R[R_ESP] = a
@@ -246,19 +246,19 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
             vm.slot = 1
         return RC_JUMP
     elif op == OP_CMOV_R or op == OP_CMOV_M:
-        v = rreg(s, u.r2, u.size) if op == OP_CMOV_R else rd(vm, lin_of(s, u), u.size)
+        v = rreg(s, u.r2, u.size) if op == OP_CMOV_R else rd(vm, lin_of(vm, u), u.size)
         if test_cond(s, u.sub):
             wreg(s, u.r1, u.size, v)
     elif op == OP_SETCC_R:
         wreg(s, u.r1, 1, test_cond(s, u.sub))
     elif op == OP_SETCC_M:
-        return wr(vm, lin_of(s, u), 1, test_cond(s, u.sub))
+        return wr(vm, lin_of(vm, u), 1, test_cond(s, u.sub))
     elif op == OP_XCHG_RR:
         v = rreg(s, u.r1, u.size)
         wreg(s, u.r1, u.size, rreg(s, u.r2, u.size))
         wreg(s, u.r2, u.size, v)
     elif op == OP_XCHG_RM:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         v = rd(vm, a, u.size)
         rc = wr(vm, a, u.size, rreg(s, u.r1, u.size))
         wreg(s, u.r1, u.size, v)
@@ -273,7 +273,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         wreg(s, u.r2, u.size, a)
         wreg(s, u.r1, u.size, r)
     elif op == OP_XADD_M:
-        v = lin_of(s, u)
+        v = lin_of(vm, u)
         a = rd(vm, v, u.size)
         b = rreg(s, u.r2, u.size)
         r = alu(s, ALU_ADD, u.size, a, b)
@@ -288,7 +288,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         else:
             wreg(s, 0, u.size, a)
     elif op == OP_CMPXCHG_M:
-        v = lin_of(s, u)
+        v = lin_of(vm, u)
         a = rd(vm, v, u.size)
         alu(s, ALU_CMP, u.size, rreg(s, 0, u.size), a)
         if rreg(s, 0, u.size) == a:
@@ -298,7 +298,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         # read-modify-write cycle does.
         return wr(vm, v, u.size, a)
     elif op == OP_CMPXCHG8B:
-        v = lin_of(s, u)
+        v = lin_of(vm, u)
         a = rd32(vm, v)
         b = rd32(vm, v + 4)
         c = compute_arith(s)
@@ -318,7 +318,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         if u.sub != BT_BT:
             wreg(s, u.r1, u.size, r)
     elif op == OP_BT_M:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         if u.aux & 1:
             # Register bit offsets address a bit string: signed, unbounded.
             v = rreg(s, u.r2, u.size)
@@ -334,7 +334,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         if u.sub != BT_BT:
             return wr(vm, a, u.size, r)
     elif op == OP_BSF_R or op == OP_BSF_M:
-        v = rreg(s, u.r2, u.size) if op == OP_BSF_R else rd(vm, lin_of(s, u), u.size)
+        v = rreg(s, u.r2, u.size) if op == OP_BSF_R else rd(vm, lin_of(vm, u), u.size)
         if bit_scan(s, u.sub, v, &r):
             wreg(s, u.r1, u.size, r)
     elif op == OP_PUSH_R:
@@ -342,13 +342,13 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_PUSH_I:
         return push(vm, u.size, u.imm)
     elif op == OP_PUSH_M:
-        return push(vm, u.size, rd(vm, lin_of(s, u), u.size))
+        return push(vm, u.size, rd(vm, lin_of(vm, u), u.size))
     elif op == OP_POP_R:
         wreg(s, u.r1, u.size, pop(vm, u.size))
     elif op == OP_POP_M:
         # The address is computed after ESP has been incremented.
         v = pop(vm, u.size)
-        return wr(vm, lin_of(s, u), u.size, v)
+        return wr(vm, lin_of(vm, u), u.size, v)
     elif op == OP_PUSHA:
         sz = u.size
         a = R[R_ESP]
@@ -389,7 +389,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
             fault(vm, u, FAULT_DE, 0)
             return RC_EXIT
     elif op == OP_BOUND:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         if u.size == 4:
             c = <uint32_t>(<int32_t>R[u.r1 >> 2] < <int32_t>rd32(vm, a)
                            or <int32_t>R[u.r1 >> 2] > <int32_t>rd32(vm, a + 4))
@@ -401,7 +401,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
             return RC_EXIT
     elif op == OP_ARPL:
         # Raise the destination selector's RPL to the source's; ZF says so.
-        a = lin_of(s, u) if u.aux & 1 else 0
+        a = lin_of(vm, u) if u.aux & 1 else 0
         v = rd(vm, a, 2) if u.aux & 1 else rreg(s, u.r1, 2)
         b = rreg(s, u.r2, 2)
         c = compute_arith(s)
@@ -542,6 +542,7 @@ cdef int run_partial(VM *vm, Block *b, uint32_t n) noexcept nogil:
     cdef uint32_t i
     cdef int rc
     for i in range(n):
+        vm.cur_uop = &b.uops[i]
         rc = exec_uop(vm, &b.uops[i])
         if rc != RC_NEXT:
             vm.budget -= i if (rc == RC_EXIT and vm.exit_reason == EXIT_FAULT) else i + 1
@@ -571,6 +572,13 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
     cdef int64_t start = vm.budget
     vm.exit_reason = EXIT_NONE
     vm.smc_hit = 0
+    if setjmp(vm.fault_jmp) != 0:
+        # raise_fault() from inside a handler: the instruction at cur_uop did
+        # not complete; the ones before it in the block did.
+        vm.budget -= <int64_t>(vm.cur_uop - vm.cur_block.uops)
+        vm.cur_block = NULL
+        vm.icount += <uint64_t>(start - vm.budget)
+        return vm.exit_reason
     b = lookup(vm)
     while True:
         if vm.stop_request:
@@ -585,6 +593,7 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
             # OP_END sentinel, so the micro-ops run without a bounds check.
             u = b.uops
             while True:
+                vm.cur_uop = u
                 rc = exec_uop(vm, u)
                 if rc != RC_NEXT:
                     break

@@ -7,8 +7,49 @@ cdef inline uint32_t ea_of(CPUState *s, Uop *u) noexcept nogil:
     """Effective address (offset within the segment) of u's memory operand."""
     return (u.disp + s.regs[u.base] + (s.regs[u.index] << u.scale)) & u.amask
 
-cdef inline uint32_t lin_of(CPUState *s, Uop *u) noexcept nogil:
-    return ea_of(s, u) + s.seg[u.seg].base
+cdef inline uint32_t lin_of(VM *vm, Uop *u) noexcept nogil:
+    """Linear address of u's memory operand: segment base + offset, with the
+    segment's limit checked unless every segment in use is flat."""
+    cdef uint32_t ea = ea_of(&vm.cpu, u)
+    if vm.seg_check_mask and (vm.seg_check_mask >> u.seg) & 1:
+        check_limit(vm, u, ea)
+    return ea + vm.cpu.seg[u.seg].base
+
+cdef void check_limit(VM *vm, Uop *u, uint32_t ea) noexcept nogil:
+    """Raise #GP(0) (#SS(0) for SS) if [ea, ea + size) leaves the segment,
+    or if the segment register holds a null selector."""
+    cdef SegReg *g = &vm.cpu.seg[u.seg]
+    cdef uint32_t last = ea + (u.size if u.size else 1) - 1
+    cdef bint bad
+    if (g.sel & 0xFFFC) == 0 and u.seg != S_CS and g.attr == 0:
+        bad = True
+    elif (g.attr & 0x1C) == 0x14:       # expand-down data segment
+        bad = ea <= g.limit or last > (0xFFFFFFFFU if g.attr & 0x400 else 0xFFFF) or last < ea
+    else:
+        bad = last > g.limit or last < ea
+    if bad:
+        raise_fault(vm, FAULT_SS if u.seg == S_SS else FAULT_GP, 0)
+
+cdef void update_seg_checks(VM *vm) noexcept nogil:
+    """Recompute which segments need limit checks (the flat ones do not)."""
+    cdef uint32_t i, mask = 0
+    cdef SegReg *g
+    for i in range(6):
+        g = &vm.cpu.seg[i]
+        if g.limit != 0xFFFFFFFFU or (g.attr & 0x1C) == 0x14 or \
+                ((g.sel & 0xFFFC) == 0 and i != S_CS and g.attr == 0):
+            mask |= 1u << i
+    vm.seg_check_mask = mask
+
+cdef void raise_fault(VM *vm, int code, uint32_t arg) noexcept nogil:
+    """Stop the instruction being executed (vm.cur_uop) with a fault, from
+    anywhere inside its handler: the fast loop resumes at its setjmp."""
+    vm.exit_reason = EXIT_FAULT
+    vm.fault_code = code
+    vm.fault_eip = vm.cur_uop.eip
+    vm.fault_arg = arg
+    vm.cpu.eip = vm.cur_uop.eip
+    longjmp(vm.fault_jmp, 1)
 
 cdef inline uint8_t *reg_ptr(CPUState *s, uint32_t off) noexcept nogil:
     return (<uint8_t *>s.regs) + off

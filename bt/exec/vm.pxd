@@ -1,9 +1,10 @@
 # The whole machine as the fast loop sees it: vCPU, RAM, cache, counters.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 from libc.stdio cimport FILE
+from libc.setjmp cimport jmp_buf
 from bt.cpu.state cimport CPUState
 from bt.cache.block cimport Block, Cache
-from bt.translate.uop cimport CO_COUNT
+from bt.translate.uop cimport Uop, CO_COUNT
 
 # Exit reasons of the fast loop (mirrored as Python constants in engine.pyx).
 cdef enum:
@@ -27,6 +28,9 @@ ctypedef struct VM:
     uint32_t ram_size
     Cache cache
     Block *cur_block
+    Uop *cur_uop             # the micro-op executing: faults raised deep inside know it
+    jmp_buf fault_jmp        # where raise_fault returns to (in cpu_exec)
+    uint32_t seg_check_mask  # bit S_x: that segment is not flat, check its limit
     int slot
     int smc_hit
     int stop_request

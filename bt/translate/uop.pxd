@@ -259,3 +259,4 @@ cdef enum:
     FAULT_MODE          # a mode bt does not implement yet (real mode, paging, 16-bit code)
     FAULT_ADDR16        # 16-bit addressing (0x67 prefix) where bt lacks it
     FAULT_BR            # BOUND range exceeded
+    FAULT_SS            # stack-segment fault

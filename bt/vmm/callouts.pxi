@@ -207,11 +207,13 @@ cdef int load_seg(VM *vm, Uop *u, uint32_t segi, uint32_t sel) noexcept nogil:
         vm.cpu.seg[segi].base = 0
         vm.cpu.seg[segi].limit = 0
         vm.cpu.seg[segi].attr = 0
+        update_seg_checks(vm)
         return 0
     if read_descriptor(vm, sel, &d) < 0 or not (d.attr & 0x80):
         fault(vm, u, FAULT_GP, sel & 0xFFFC)
         return RC_EXIT
     vm.cpu.seg[segi] = d
+    update_seg_checks(vm)
     return 0
 
 cdef int load_cs(VM *vm, Uop *u, uint32_t sel, uint32_t eip) noexcept nogil:
@@ -225,6 +227,7 @@ cdef int load_cs(VM *vm, Uop *u, uint32_t sel, uint32_t eip) noexcept nogil:
         fault(vm, u, FAULT_MODE, 16)
         return RC_EXIT
     vm.cpu.seg[S_CS] = d
+    update_seg_checks(vm)
     vm.cpu.eip = eip
     vm.slot = 2
     return RC_JUMP
@@ -252,7 +255,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         s.regs[R_EAX] = <uint32_t>t
         s.regs[R_EDX] = <uint32_t>(t >> 32)
     elif co == CO_LGDT or co == CO_LIDT:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         v = rd(vm, a, 2)
         off = rd32(vm, a + 2)
         if u.size == 2:
@@ -264,12 +267,12 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
             s.idt_limit = v
             s.idt_base = off
     elif co == CO_SGDT or co == CO_SIDT:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         rc = wr(vm, a, 2, s.gdt_limit if co == CO_SGDT else s.idt_limit)
         rc |= wr32(vm, a + 2, s.gdt_base if co == CO_SGDT else s.idt_base)
         return rc
     elif co == CO_LLDT or co == CO_LTR:
-        sel = rd(vm, lin_of(s, u), 2) if u.aux & 1 else rreg(s, u.r1, 2)
+        sel = rd(vm, lin_of(vm, u), 2) if u.aux & 1 else rreg(s, u.r1, 2)
         if co == CO_LLDT:
             if (sel & 0xFFFC) == 0:
                 s.ldtr.sel = <uint16_t>sel
@@ -296,10 +299,10 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         else:
             v = s.cr0
         if u.aux & 1:
-            return wr(vm, lin_of(s, u), 2, v)
+            return wr(vm, lin_of(vm, u), 2, v)
         wreg(s, u.r1, u.size, v if u.size == 4 else v & 0xFFFF)
     elif co == CO_LMSW:
-        v = rd(vm, lin_of(s, u), 2) if u.aux & 1 else rreg(s, u.r1, 2)
+        v = rd(vm, lin_of(vm, u), 2) if u.aux & 1 else rreg(s, u.r1, 2)
         # LMSW cannot clear PE.
         s.cr0 = (s.cr0 & ~<uint32_t>0xE) | (v & 0xF) | (s.cr0 & 1)
     elif co == CO_CLTS:
@@ -341,12 +344,12 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
     elif co == CO_MOV_TO_DR:
         s.dr[u.imm & 7] = s.regs[u.r1 >> 2]
     elif co == CO_MOV_TO_SREG:
-        sel = rd(vm, lin_of(s, u), 2) if u.aux & 1 else rreg(s, u.r1, 2)
+        sel = rd(vm, lin_of(vm, u), 2) if u.aux & 1 else rreg(s, u.r1, 2)
         return load_seg(vm, u, u.imm, sel)
     elif co == CO_MOV_FROM_SREG:
         v = s.seg[u.imm].sel
         if u.aux & 1:
-            return wr(vm, lin_of(s, u), 2, v)
+            return wr(vm, lin_of(vm, u), 2, v)
         wreg(s, u.r1, u.size, v)
     elif co == CO_PUSH_SREG:
         # A 32-bit push of a segment register writes only 16 bits, as
@@ -362,7 +365,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
             s.regs[R_ESP] += u.size
         return rc
     elif co == CO_LOAD_FAR_PTR:
-        a = lin_of(s, u)
+        a = lin_of(vm, u)
         off = rd(vm, a, u.size)
         sel = rd(vm, a + u.size, 2)
         rc = load_seg(vm, u, u.imm, sel)
@@ -371,7 +374,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         return rc
     elif co == CO_JMP_FAR or co == CO_CALL_FAR:
         if u.aux & 1:
-            a = lin_of(s, u)
+            a = lin_of(vm, u)
             off = rd(vm, a, u.size)
             sel = rd(vm, a + u.size, 2)
         else:
@@ -410,7 +413,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         return rc
     elif co == CO_LAR or co == CO_LSL or co == CO_VERR or co == CO_VERW:
         # Only ZF changes; the destination is written only on success.
-        sel = rd(vm, lin_of(s, u), 2) if u.aux & 1 else rreg(s, u.r2, 2)
+        sel = rd(vm, lin_of(vm, u), 2) if u.aux & 1 else rreg(s, u.r2, 2)
         fl = compute_arith(s)
         if not check_selector(vm, sel, co, &off, &v):
             set_arith(s, fl & ~<uint32_t>F_ZF)
@@ -438,6 +441,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         s.seg[S_SS].limit = 0xFFFFFFFFU
         s.seg[S_SS].attr = 0xC93
         s.cpl = 0
+        update_seg_checks(vm)
         s.eflags &= ~<uint32_t>(F_VM | F_IF | F_RF)
         s.regs[R_ESP] = <uint32_t>s.msr_sysenter_esp
         s.eip = <uint32_t>s.msr_sysenter_eip
