@@ -3,30 +3,40 @@
 Python is the shell (command line, machine assembly, device models); the
 compiled extension `bt.engine` decodes, translates and runs guest code.
 
-Scripting::
+Scripting (see bt.machine for the whole API, the README for an example)::
 
-    from bt import Machine
-    m = Machine(ram_size=64 * 1024 * 1024)
-    m.load_multiboot("guests/build/hello.elf")
-    result = m.run()
-    print(result.exit_status, result.message)
+    import bt
+    with bt.Machine(ram_size=64 * 1024 * 1024) as m:
+        m.load_multiboot(bt.demo_image())
+        m.on_callout("cli", lambda event: print("CLI at", hex(event.eip)))
+        result = m.run()
+    print(result.exit_status, result.message, result.stats.instructions)
 """
 from __future__ import annotations
 
 import importlib
 import importlib.util
 import os
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .errors import EngineUnavailable
+from .errors import ConfigError, EngineUnavailable
 
 if TYPE_CHECKING:
-    from .machine import Machine, RunResult, StopReason
+    from .machine import CalloutEvent, Hook, Machine, PortEvent, Registers, RunResult, StopReason
+    from .stats import RunStats
 
 __version__ = "0.1.0"
-__all__ = ["Machine", "RunResult", "StopReason", "load_engine", "capstone_library",
+__all__ = ["Machine", "RunResult", "RunStats", "StopReason", "Registers", "CalloutEvent",
+           "PortEvent", "Hook", "demo_image", "load_engine", "capstone_library",
            "EngineUnavailable", "__version__"]
+
+# The machine's public names, imported from bt.machine on first use.
+_MACHINE_NAMES = ("Machine", "RunResult", "StopReason", "Registers", "CalloutEvent",
+                  "PortEvent", "Hook")
+DEMO_RESOURCE = "data/demo.elf"
+_demo_path: Path | None = None     # the demo extracted from a zipped install
 
 # File names the capstone wheel has used for its shared library, newest first.
 _CAPSTONE_LIB_NAMES = ("libcapstone.so", "libcapstone.so.5", "libcapstone.dylib")
@@ -76,10 +86,38 @@ def load_engine() -> ModuleType:
     return _engine
 
 
+def demo_image() -> Path:
+    """Path of the demo guest bundled with bt (bt/data/demo.elf): a Multiboot
+    kernel that prints a short tour of what bt virtualizes and powers off.
+
+    Raises ConfigError when the package was built without it.
+    """
+    global _demo_path
+    import importlib.resources
+
+    resource = importlib.resources.files("bt").joinpath(DEMO_RESOURCE)
+    if not resource.is_file():
+        raise ConfigError("the bundled demo (bt/data/demo.elf) is missing; build it with "
+                          "'python3 guests/build.py'")
+    if isinstance(resource, Path):
+        return resource
+    if _demo_path is None:
+        # A zipped install: extract the image once, for the life of the process.
+        import atexit
+        import contextlib
+        files = contextlib.ExitStack()
+        atexit.register(files.close)
+        _demo_path = Path(files.enter_context(importlib.resources.as_file(resource)))
+    return _demo_path
+
+
 def __getattr__(name: str) -> Any:
     # The machine classes are imported on first use: `import bt` stays cheap
     # and bt.machine can itself import bt without a cycle.
-    if name in ("Machine", "RunResult", "StopReason"):
+    if name in _MACHINE_NAMES:
         from . import machine
         return getattr(machine, name)
+    if name == "RunStats":
+        from .stats import RunStats
+        return RunStats
     raise AttributeError(f"module 'bt' has no attribute {name!r}")

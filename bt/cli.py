@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.resources
 import os
 import sys
 from typing import Any, Iterator, NoReturn, Sequence, TextIO
 
-from . import __version__, loader
+from . import __version__, demo_image, loader
 from .errors import BtError, ConfigError
 from .sizes import parse_address, parse_size
 
 STATUS_USAGE = 2
 STATUS_INTERRUPTED = 130
-DEMO_RESOURCE = "data/demo.elf"
 
 EXIT_STATUS_HELP = """\
 exit status of 'bt run':
@@ -63,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-instructions", metavar="N", default="0",
                      help="stop after N guest instructions (exit status 0)")
     run.add_argument("--stats", action="store_true",
-                     help="print execution and translation-cache counters to stderr")
+                     help="print a table of the run's figures to stderr: instructions "
+                     "and speed, the translation cache's hits, misses, chained jumps, "
+                     "invalidations and flushes, and the callouts by kind with their share")
     run.add_argument("--trace", metavar="FILE",
                      help="write one line per executed block ('ADDR COUNT') to FILE")
     run.add_argument("--strict-ports", action="store_true",
@@ -104,6 +104,7 @@ def _add_machine_options(parser: argparse.ArgumentParser) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """`bt run`: boot the image and exit with the guest's status."""
     from .machine import Machine, StopReason
+    from .stats import format_table
 
     ram_size, raw_addr = _machine_settings(args)
     limit = _parse_count(args.max_instructions, "--max-instructions value")
@@ -120,8 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.reason not in (StopReason.DEBUG_EXIT, StopReason.POWEROFF):
         print(f"bt: {result.message}", file=sys.stderr)
     if args.stats:
-        print(format_stats(result.instructions, result.wall_seconds, result.stats),
-              file=sys.stderr)
+        print(format_table(result.stats), file=sys.stderr)
     return result.exit_status
 
 
@@ -183,12 +183,10 @@ def _image_path(image: str | None) -> Iterator[str]:
     if image is not None:
         yield image
         return
-    demo = importlib.resources.files("bt").joinpath(DEMO_RESOURCE)
-    if not demo.is_file():
-        raise ConfigError("no IMAGE given and the bundled demo (bt/data/demo.elf) is "
-                          "missing; build it with 'python3 guests/build.py'")
-    with importlib.resources.as_file(demo) as path:
-        yield str(path)
+    try:
+        yield str(demo_image())
+    except ConfigError as exc:
+        raise ConfigError(f"no IMAGE given and {exc}") from None
 
 
 @contextlib.contextmanager
@@ -210,41 +208,6 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-
-
-# ---- --stats -----------------------------------------------------------------
-
-def format_stats(instructions: int, wall_seconds: float, stats: dict[str, Any]) -> str:
-    """An aligned table: run totals first, then every counter the engine reports."""
-    mips = instructions / wall_seconds / 1e6 if wall_seconds > 0 else 0.0
-    rows = [("instructions executed", f"{instructions:,}"),
-            ("wall time", f"{wall_seconds:.3f} s"),
-            ("guest MIPS", f"{mips:,.1f}")]
-    for key, value in stats.items():
-        if key == "instructions":
-            continue        # the engine's lifetime total: the run's is above
-        rows.extend(_stat_rows(key.replace("_", " "), value))
-    label_width = max(len(label) for label, _ in rows)
-    value_width = max(len(value) for _, value in rows)
-    lines = ["bt statistics:"]
-    lines += [f"  {label:<{label_width}}  {value:>{value_width}}" for label, value in rows]
-    return "\n".join(lines)
-
-
-def _stat_rows(label: str, value: Any) -> list[tuple[str, str]]:
-    """Rows for one counter; a dict (e.g. callouts by kind) gives one row per key."""
-    if isinstance(value, dict):
-        rows: list[tuple[str, str]] = []
-        for sub, sub_value in sorted(value.items(), key=lambda kv: str(kv[0])):
-            rows.extend(_stat_rows(f"{label}: {sub}", sub_value))
-        return rows
-    if isinstance(value, bool):
-        return [(label, str(value))]
-    if isinstance(value, int):
-        return [(label, f"{value:,}")]
-    if isinstance(value, float):
-        return [(label, f"{value:,.3f}")]
-    return [(label, str(value))]
 
 
 # ---- entry point -------------------------------------------------------------

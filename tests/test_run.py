@@ -123,11 +123,20 @@ def test_bt_run_stats(bt_cmd, tmp_path: Path) -> None:
     assert proc.returncode == 11
     lines = proc.stderr.decode().splitlines()
     assert lines[0] == "bt statistics:"
-    labels = [re.split(r"\s{2,}", line.strip())[0] for line in lines[1:]]
+    rows = [line for line in lines[1:] if line.strip()]
+    cells = [re.split(r"\s{2,}", line.strip()) for line in rows]
+    labels = [c[0] for c in cells]
     assert labels[:3] == ["instructions executed", "wall time", "guest MIPS"]
-    assert len(lines) > 4                    # the engine's own counters follow
-    value_ends = {len(line) for line in lines[1:]}
-    assert len(value_ends) == 1              # right-aligned in one column
+    for label in ("hits", "misses", "chained jumps", "invalidations", "flushes"):
+        assert label in labels
+    # HELLO's only callouts are its 7 OUTs: 6 characters and the debug exit.
+    start = labels.index("callouts by kind")
+    assert cells[start] == ["callouts by kind", "count", "share"]
+    assert cells[start + 1:] == [["out", "7", "100.0%"], ["all callouts", "7", "100.0%"]]
+    # Numbers are right-aligned in one column.
+    value_ends = {m.end(1) for line in rows
+                  if (m := re.match(r"  \S.*?\s{2,}([\d,.]+(?: s)?)(?:\s|$)", line))}
+    assert len(value_ends) == 1
 
 
 def test_bt_run_trace(bt_cmd, tmp_path: Path) -> None:
