@@ -115,3 +115,39 @@ def run_bt(code: bytes, regs: dict[str, int], eflags: int, data: bytes) -> Outco
                   e.read_phys(STACK_BASE, STACK_TOP - STACK_BASE + 0x100), fault)
     out.extra["eip"] = e.get_reg("eip")
     return out
+
+
+NATIVE_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native_oracle.c")
+NATIVE_BIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "build", "native_oracle")
+
+
+def native_oracle() -> str:
+    """Build (once) the harness that runs code on the host CPU in a 32-bit process."""
+    if not os.path.exists(NATIVE_BIN) or os.path.getmtime(NATIVE_BIN) < os.path.getmtime(NATIVE_SRC):
+        os.makedirs(os.path.dirname(NATIVE_BIN), exist_ok=True)
+        r = subprocess.run(["gcc", "-m32", "-O1", "-no-pie", "-fno-pie", "-o", NATIVE_BIN,
+                            NATIVE_SRC], capture_output=True, text=True)
+        if r.returncode:
+            raise AssemblyError(r.stderr.strip())
+    return NATIVE_BIN
+
+
+def run_native(code: bytes, regs: dict[str, int], eflags: int, data: bytes) -> Outcome:
+    """The hardware oracle: the same code and state on the host CPU."""
+    import struct
+    blob = (struct.pack("<8I", *(regs.get(r, 0) for r in REGS)) + struct.pack("<II", eflags, len(code))
+            + code + data)
+    p = subprocess.run([native_oracle()], input=blob, capture_output=True, timeout=30)
+    out = p.stdout
+    if p.returncode != 0 or len(out) < 8 + 36 + DATA_SIZE:
+        raise RuntimeError(f"native oracle failed ({p.returncode}): {p.stderr!r}")
+    status, rest = out[:8].decode(), out[8:]
+    vals = struct.unpack("<9I", rest[:36])
+    data_out = rest[36:36 + DATA_SIZE]
+    stack = rest[36 + DATA_SIZE:]
+    fault = None if status.startswith("ok") else status
+    o = Outcome(dict(zip(REGS, vals[:8])), vals[8], data_out, stack, fault)
+    if fault:
+        o.extra["eip"] = int(status[1:].strip("\x00 "), 16)
+    return o

@@ -1,8 +1,9 @@
-"""Differential test: Hypothesis-generated instruction sequences run under
-Unicorn and under bt; registers, defined flags and memory must agree.
+"""Differential tests: Hypothesis-generated instruction sequences run under
+bt and under two oracles, Unicorn and the host CPU itself (a 32-bit process
+with the same memory layout); registers, defined flags and memory must agree.
 
-The number of cases is BT_DIFF_EXAMPLES (default 300; CI runs the default,
-a long run sets it to thousands).
+The number of cases per oracle is BT_DIFF_EXAMPLES (default 300; CI runs
+the default, a long run sets it to thousands).
 """
 from __future__ import annotations
 
@@ -17,17 +18,18 @@ pytest.importorskip("unicorn")
 
 from insn_gen import Insn, instruction, undefined_after, value32  # noqa: E402
 from oracle import (AF, ARITH, CF, OF, PF, SF, DATA_PTR, DATA_SIZE, DF, STACK_TOP, assemble,  # noqa: E402
-                    run_bt, run_unicorn)
+                    run_bt, run_native, run_unicorn)
 
 EXAMPLES = int(os.environ.get("BT_DIFF_EXAMPLES", "300"))
 
 
-def compare(seq: list[Insn], regs: dict[str, int], eflags: int, data: bytes) -> None:
+def compare(seq: list[Insn], regs: dict[str, int], eflags: int, data: bytes,
+            oracle=run_unicorn) -> None:
     undefined = undefined_after(seq)
     assume(undefined is not None)
     source = "\n".join(i.text for i in seq) + "\nhlt\n"
     code = assemble(source)
-    want = run_unicorn(code, regs, eflags, data)
+    want = oracle(code, regs, eflags, data)
     got = run_bt(code, regs, eflags, data)
     listing = source.replace("\n", "; ")
     if want.fault or got.fault:
@@ -56,6 +58,20 @@ def test_sequences_match_unicorn(seq, vals, flags, seed):
     regs["esp"] = STACK_TOP
     data = random.Random(seed).randbytes(DATA_SIZE)
     compare(seq, regs, 0x2 | (flags & (ARITH | DF)), data)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(seq=st.lists(instruction(), min_size=1, max_size=6),
+       vals=st.lists(value32(), min_size=6, max_size=6),
+       flags=st.integers(0, ARITH | DF),
+       seed=st.integers(0, 2**32 - 1))
+def test_sequences_match_the_host_cpu(seq, vals, flags, seed):
+    regs = dict(zip(["eax", "ecx", "edx", "ebx", "ebp", "edi"], vals))
+    regs["esi"] = DATA_PTR
+    regs["esp"] = STACK_TOP
+    data = random.Random(seed).randbytes(DATA_SIZE)
+    compare(seq, regs, 0x2 | (flags & (ARITH | DF)), data, oracle=run_native)
 
 
 # Hand-picked corner cases that random generation may take long to find.
