@@ -47,6 +47,7 @@ SEG_NAMES = ("es", "cs", "ss", "ds", "fs", "gs")
 init_parity()
 init_insn_table()
 init_reg_tables()
+init_privileged()
 
 # Flat 4 GiB descriptors' attribute bits: present, DPL 0, G=1, D/B=1.
 FLAT_CODE_ATTR = 0xC9B
@@ -215,6 +216,12 @@ cdef class Engine:
             s.idt_base = v
         elif name == "idtr_limit":
             s.idt_limit = v & 0xFFFF
+        elif name == "cpl":
+            # The virtual privilege level, for debuggers and tests: CS is not
+            # reloaded (ring transitions come with the protected-mode work).
+            if v > 3:
+                raise ValueError("CPL is 0 to 3")
+            s.cpl = v
         else:
             raise KeyError(f"unknown or read-only register {name!r}")
 

@@ -417,6 +417,8 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         if u.sub >= STR_INS:
             if callout_enter(vm, u, CO_INS if u.sub == STR_INS else CO_OUTS):
                 return RC_EXIT
+            if not io_allowed(vm, R[R_EDX] & 0xFFFF, u.size):
+                raise_fault(vm, FAULT_GP, 0)
         rc = string_op(vm, u)
         if vm.stop_request:
             s.eip = u.eip if (u.aux != REP_NONE and R[R_ECX] != 0) else u.imm2
@@ -428,10 +430,14 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_CLI:
         if callout_enter(vm, u, CO_CLI):
             return RC_EXIT
+        if not iopl_allows(s):
+            raise_fault(vm, FAULT_GP, 0)
         s.eflags &= ~<uint32_t>F_IF
     elif op == OP_STI:
         if callout_enter(vm, u, CO_STI):
             return RC_EXIT
+        if not iopl_allows(s):
+            raise_fault(vm, FAULT_GP, 0)
         s.eflags |= F_IF
     elif op == OP_PUSHF:
         if callout_enter(vm, u, CO_PUSHF):
@@ -441,11 +447,14 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_POPF:
         if callout_enter(vm, u, CO_POPF):
             return RC_EXIT
-        write_eflags(s, pop(vm, u.size), u.size, True)
+        write_eflags(s, pop(vm, u.size), u.size)
     elif op == OP_IN:
         if callout_enter(vm, u, CO_IN):
             return RC_EXIT
-        v = port_in(vm, (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm, u.size)
+        a = (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm
+        if not io_allowed(vm, a, u.size):
+            raise_fault(vm, FAULT_GP, 0)
+        v = port_in(vm, a, u.size)
         wreg(s, 0, u.size, v)
         if vm.stop_request:
             s.eip = u.imm2
@@ -454,8 +463,10 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_OUT:
         if callout_enter(vm, u, CO_OUT):
             return RC_EXIT
-        port_out(vm, (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm, u.size,
-                 rreg(s, 0, u.size))
+        a = (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm
+        if not io_allowed(vm, a, u.size):
+            raise_fault(vm, FAULT_GP, 0)
+        port_out(vm, a, u.size, rreg(s, 0, u.size))
         if vm.stop_request:
             s.eip = u.imm2
             vm.exit_reason = EXIT_STOP
@@ -516,7 +527,9 @@ cdef int do_enter(VM *vm, Uop *u) noexcept nogil:
     return rc
 
 cdef inline uint32_t cur_mode(CPUState *s) noexcept nogil:
-    return MODE_32 if s.seg[S_CS].attr & 0x400 else 0
+    # Translations depend on the code size and, for the privilege checks
+    # they may fold in later, on the CPL.
+    return (MODE_32 if s.seg[S_CS].attr & 0x400 else 0) | (s.cpl << 1)
 
 cdef Block *lookup(VM *vm) noexcept nogil:
     """The block for the current CS:EIP: jump cache, then hash, then translate."""

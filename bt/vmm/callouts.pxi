@@ -241,6 +241,8 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
     cdef int rc
     if callout_enter(vm, u, co):
         return RC_EXIT
+    if CO_PRIVILEGED[co] and s.cpl != 0:
+        raise_fault(vm, FAULT_GP, 0)
     if co == CO_HLT:
         s.eip = u.imm2
         vm.exit_reason = EXIT_HALT
@@ -409,7 +411,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         rc = load_cs(vm, u, sel, off)
         if rc == RC_JUMP:
             s.regs[R_ESP] += 3 * u.size
-            write_eflags(s, fl, u.size, True)
+            write_eflags(s, fl, u.size)
         return rc
     elif co == CO_LAR or co == CO_LSL or co == CO_VERR or co == CO_VERW:
         # Only ZF changes; the destination is written only on success.
@@ -463,6 +465,8 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
     elif co == CO_WRMSR:
         return do_wrmsr(vm, u)
     elif co == CO_RDPMC:
+        if s.cpl != 0 and not (s.cr4 & 0x100):
+            raise_fault(vm, FAULT_GP, 0)
         s.regs[R_EAX] = 0
         s.regs[R_EDX] = 0
     else:
@@ -472,14 +476,51 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
 
 # ---- EFLAGS as PUSHF/POPF/IRET see it ------------------------------------
 
-cdef inline void write_eflags(CPUState *s, uint32_t v, uint32_t size, bint cpl0) noexcept nogil:
-    """POPF/IRET at CPL 0: every flag but VM, RF, VIF, VIP (and bit 1 reads 1)."""
-    cdef uint32_t writable = (F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT
-                              | F_AC | F_ID)
+cdef inline void write_eflags(CPUState *s, uint32_t v, uint32_t size) noexcept nogil:
+    """EFLAGS as POPF and same-level IRET write it: never VM, RF, VIF, VIP;
+    IOPL only at CPL 0; IF only when CPL <= IOPL (otherwise both are kept,
+    silently: the sensitive-but-unprivileged behaviour bt virtualizes)."""
+    cdef uint32_t writable = (F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID)
+    if s.cpl == 0:
+        writable |= F_IOPL
+    if s.cpl <= (s.eflags & F_IOPL) >> 12:
+        writable |= F_IF
     if size == 2:
         writable &= 0xFFFF
     s.eflags = (s.eflags & ~writable) | (v & writable) | 2
     s.cc_op = CC_EFLAGS
+
+cdef inline bint iopl_allows(CPUState *s) noexcept nogil:
+    return s.cpl <= (s.eflags & F_IOPL) >> 12
+
+cdef bint io_allowed(VM *vm, uint32_t port, uint32_t size) noexcept nogil:
+    """IN/OUT/INS/OUTS permission: IOPL, else the TSS I/O permission bitmap."""
+    cdef CPUState *s = &vm.cpu
+    cdef uint32_t base, bits, off
+    if iopl_allows(s):
+        return True
+    # The bitmap offset is the word at TSS+0x66; every bit of the access
+    # must be clear, and the bytes read must lie within the TSS limit.
+    if s.tr.limit < 0x67:
+        return False
+    base = rd(vm, s.tr.base + 0x66, 2)
+    off = base + (port >> 3)
+    if off + 1 > s.tr.limit:
+        return False
+    bits = rd(vm, s.tr.base + off, 2)
+    return ((bits >> (port & 7)) & ((1u << size) - 1)) == 0
+
+# Callouts that only Ring 0 may execute (#GP(0) at CPL > 0).
+cdef uint8_t CO_PRIVILEGED[CO_COUNT]
+
+cdef void init_privileged() noexcept:
+    cdef int co
+    for co in range(CO_COUNT):
+        CO_PRIVILEGED[co] = 0
+    for co in (CO_HLT, CO_LGDT, CO_LIDT, CO_LLDT, CO_LTR, CO_LMSW, CO_CLTS, CO_MOV_TO_CR,
+               CO_MOV_FROM_CR, CO_MOV_TO_DR, CO_MOV_FROM_DR, CO_INVD, CO_WBINVD, CO_INVLPG,
+               CO_RDMSR, CO_WRMSR, CO_SYSEXIT):
+        CO_PRIVILEGED[co] = 1
 
 # ---- model-specific registers ---------------------------------------------
 
