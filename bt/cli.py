@@ -71,12 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
                      "instead of reading all ones")
     run.set_defaults(handler=cmd_run)
 
-    explain = commands.add_parser("explain", help="show the translation of a guest block",
-                                  description="Load IMAGE and print the decoded and "
-                                  "translated form of the block at ADDR.")
+    explain = commands.add_parser("explain", help="show the translation of guest blocks",
+                                  description="Load IMAGE and print guest blocks as they were "
+                                  "decoded, each instruction beside the micro-op it became; a "
+                                  "sensitive instruction shows its callout and why. Default: "
+                                  "the entry block and the blocks it reaches directly.")
     explain.add_argument("image", metavar="IMAGE", help="guest image")
-    explain.add_argument("--addr", metavar="ADDR",
-                         help="guest physical address of the block (default: entry point)")
+    where = explain.add_mutually_exclusive_group()
+    where.add_argument("--at", "--addr", dest="addr", metavar="ADDR",
+                       help="the block at guest address ADDR (only that block unless --blocks)")
+    where.add_argument("--symbol", metavar="NAME",
+                       help="the block at ELF symbol NAME (only that block unless --blocks)")
+    explain.add_argument("--blocks", metavar="N",
+                         help="follow direct successors up to N blocks (default: 8 from the "
+                         "entry, 1 with --at or --symbol)")
     _add_machine_options(explain)
     explain.set_defaults(handler=cmd_explain)
 
@@ -126,17 +134,44 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    """`bt explain`: print the translation of one block."""
+    """`bt explain`: print the translation of guest blocks."""
+    from .elfsyms import elf_symbols
     from .machine import Machine
 
     ram_size, raw_addr = _machine_settings(args)
-    addr = parse_address(args.addr, "--addr address") if args.addr is not None else None
+    addr = parse_address(args.addr, "--at address") if args.addr is not None else None
     _check_image(args.image, ram_size, raw_addr, args.append)
+    if args.symbol is not None:
+        symbols = elf_symbols(args.image)
+        if args.symbol not in symbols:
+            hint = "the image has no symbol table" if not symbols else "unknown symbol"
+            raise ConfigError(f"--symbol {args.symbol}: {hint}")
+        addr = symbols[args.symbol]
+    default_blocks = 8 if addr is None else 1
+    limit = _parse_count(args.blocks, "--blocks count") if args.blocks is not None else default_blocks
+    if limit < 1:
+        raise ConfigError("--blocks must be at least 1")
     with Machine(ram_size, args.append) as machine:
         _load(machine, args.image, raw_addr)
-        text = machine.explain(addr)
-    print(text.rstrip("\n"))
+        start = machine.image.entry if addr is None else addr
+        print(_explain_blocks(machine, start, limit).rstrip("\n"))
     return 0
+
+
+def _explain_blocks(machine, start: int, limit: int) -> str:
+    """The block at `start` and, breadth first, the blocks its direct
+    branches reach, up to `limit` blocks."""
+    seen: set[int] = set()
+    queue = [start]
+    parts: list[str] = []
+    while queue and len(parts) < limit:
+        addr = queue.pop(0)
+        if addr in seen:
+            continue
+        seen.add(addr)
+        parts.append(machine.explain(addr))
+        queue.extend(a for a in machine.engine.block_successors(addr) if a not in seen)
+    return "\n".join(parts)
 
 
 def _machine_settings(args: argparse.Namespace) -> tuple[int, int | None]:

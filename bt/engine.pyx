@@ -361,6 +361,31 @@ cdef class Engine:
             "callouts": callouts,
         }
 
+    def block_successors(self, addr: int) -> list:
+        """EIPs a block at CS:addr can continue at that are known at
+        translation time (direct branch targets, the fall-through, a call's
+        return address); indirect branches and returns add none."""
+        cdef CPUState *s = &self.vm.cpu
+        cdef uint32_t eip = addr & 0xFFFFFFFF
+        cdef uint32_t cs_base = s.seg[S_CS].base
+        cdef Block *b = translate_block(&self.vm, eip, eip + cs_base, cs_base, cur_mode(s))
+        cdef Uop *last = &b.uops[b.n_uops - 1] if b.n_uops else &b.uops[0]
+        cdef Uop *end = &b.uops[b.n_uops]
+        if last.op in (OP_JCC, OP_LOOP):
+            return [last.imm, last.imm2]
+        if last.op == OP_JMP:
+            return [last.imm]
+        if last.op == OP_CALL:
+            return [last.imm, last.imm2]
+        if last.op in (OP_CALL_R, OP_CALL_M):
+            return [last.imm2]
+        if last.op in (OP_RET, OP_JMP_R, OP_JMP_M, OP_FAULT) or \
+                (last.op == OP_CALLOUT and last.sub in (CO_HLT, CO_IRET, CO_RETF, CO_INT,
+                                                        CO_JMP_FAR, CO_CALL_FAR, CO_SYSENTER,
+                                                        CO_SYSEXIT)):
+            return []
+        return [end.imm]
+
     def explain(self, addr: int) -> str:
         """The decoded and translated form of the block at CS:addr."""
         cdef CPUState *s = &self.vm.cpu

@@ -164,7 +164,7 @@ def test_explain_missing_image(bt_cmd, tmp_path: Path) -> None:
 
 def test_explain_bad_address(bt_cmd, tmp_path: Path) -> None:
     assert_user_error(bt_cmd("explain", image(tmp_path, VALID), "--addr", "here"),
-                      "bad --addr address 'here'")
+                      "bad --at address 'here'")
 
 
 def test_help_is_not_an_error(bt_cmd) -> None:

@@ -23,7 +23,7 @@ def explain(tmp_path: Path, name: str) -> str:
     code = (GOLDEN / f"{name}.S").read_text()
     image = tmp_path / f"{name}.bin"
     image.write_bytes(assemble_at(code, LOAD))
-    p = subprocess.run([sys.executable, "-m", "bt", "explain", "--raw", hex(LOAD), str(image)],
+    p = subprocess.run([sys.executable, "-m", "bt", "explain", "--blocks", "1", "--raw", hex(LOAD), str(image)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     return p.stdout
@@ -70,3 +70,34 @@ def test_every_micro_op_has_a_name():
     names = bt.load_engine().OP_NAMES
     assert sorted(names.values()) == sorted(o[3:].lower() for o in ops)
     assert len(names) == len(ops)
+
+
+def run_explain(*args):
+    return subprocess.run([sys.executable, "-m", "bt", "explain", *map(str, args)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_default_follows_the_entry_blocks_successors(guests):
+    p = run_explain(guests["compute_O2"], "--blocks", "3")
+    assert p.returncode == 0, p.stderr
+    heads = [ln for ln in p.stdout.splitlines() if ln.startswith("block ")]
+    assert len(heads) == 3
+    # The entry block ends in POPF (it ends the block), the next is the call
+    # it falls into, the third the call's target.
+    assert heads[0].startswith("block 0x0010000c")
+    call = [ln for ln in p.stdout.splitlines() if " call 0x" in ln][0]
+    target = call.split("call.32 ")[1]
+    assert heads[2].startswith(f"block {target}")
+
+
+def test_symbol_selects_a_block(guests):
+    p = run_explain(guests["system"], "--symbol", "sys_far_calls")
+    assert p.returncode == 0, p.stderr
+    assert "callout call_far: sensitive" in p.stdout
+    assert p.stdout.count("block ") == 1
+
+
+def test_unknown_symbol_is_a_one_line_error(guests):
+    p = run_explain(guests["system"], "--symbol", "no_such_function")
+    assert p.returncode == 2
+    assert p.stderr == "bt: error: --symbol no_such_function: unknown symbol\n"
