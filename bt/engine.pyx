@@ -133,7 +133,10 @@ cdef class Engine:
                              FLAT_CODE_ATTR if i == S_CS else FLAT_DATA_ATTR)
         s.gdt_limit = 0xFFFF
         s.idt_limit = 0x3FF
-        s.msr_apic_base = 0
+        s.msr_apic_base = 0             # no local APIC (yet)
+        s.msr_misc_enable = 1           # fast strings, as QEMU reports
+        s.dr[6] = 0xFFFF0FF0
+        s.dr[7] = 0x400
 
     @property
     def ram(self):
@@ -406,6 +409,8 @@ def describe_fault(code: int, eip: int, arg: int, handle: int = 0) -> str:
         return f"unsupported instruction '{name}' at 0x{eip:08x}"
     if code == FAULT_GP:
         return f"general protection fault (error code 0x{arg:x}) at 0x{eip:08x}"
+    if code == FAULT_NP:
+        return f"segment not present (error code 0x{arg:x}) at 0x{eip:08x}"
     if code == FAULT_SS:
         return f"stack-segment fault (error code 0x{arg:x}) at 0x{eip:08x}"
     if code == FAULT_EXEC_OUTSIDE_RAM:

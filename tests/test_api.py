@@ -522,8 +522,8 @@ def test_readme_example_runs() -> None:
                      lines[2])
     assert m and m[1] == m[2] and int(m[1]) > 400
     assert re.fullmatch(r"eip=0x[0-9a-f]{8} eflags=0x[0-9a-f]+ cr0=0x11 cs=0x8", lines[3])
-    assert lines[4] == ("guest GDT: ['0000000000000000', '00cf9a000000ffff', "
-                        "'00cf92000000ffff']")
+    assert lines[4] == ("guest GDT: ['0000000000000000', '00cf9b000000ffff', "
+                        "'00cf93000000ffff']")
     assert lines[5] == "bt statistics:"
     assert any(line.split()[:1] == ["out"] for line in lines[6:])
     assert not proc.stderr

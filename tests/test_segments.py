@@ -27,7 +27,12 @@ def machine(source: str):
            + descriptor(0, 0xFFFFF, 0x93, 0xC)          # 0x10 flat data
            + descriptor(0x20000, 0xFFF, 0x93, 0x4)      # 0x18 data: base 0x20000, limit 4 KiB - 1 (byte granular)
            + descriptor(0x30000, 0x0FFF, 0x97, 0x4)     # 0x20 expand-down data: valid offsets 0x1000..0xFFFFFFFF
-           + descriptor(0, 0xFFFFF, 0x13, 0xC))         # 0x28 not present
+           + descriptor(0, 0xFFFFF, 0x13, 0xC)          # 0x28 not present
+           + descriptor(0, 0xFFFFF, 0x9B, 0xC)          # 0x30 execute/read code
+           + descriptor(0, 0xFFFFF, 0x99, 0xC)          # 0x38 execute-only code
+           + descriptor(0, 0xFFFFF, 0x90, 0xC)          # 0x40 read-only data, not accessed yet
+           + descriptor(0, 0xFFFFF, 0xF3, 0xC)          # 0x48 DPL 3 data
+           + descriptor(0, 0xFFFFF, 0xFB, 0xC))         # 0x50 DPL 3 code
     e.write_phys(GDT, gdt)
     e.set_reg("gdtr_base", GDT)
     e.set_reg("gdtr_limit", len(gdt) - 1)
@@ -84,7 +89,37 @@ def test_null_data_segment_faults_on_use_not_on_load():
 def test_not_present_segment_cannot_be_loaded():
     eng, e = machine("mov $0x28, %ax\nmov %ax, %gs")
     assert e.run(100) == eng.EXIT_FAULT
-    assert "error code 0x28" in e.fault_message
+    assert e.fault_message.startswith("segment not present (error code 0x28)")
+
+
+@pytest.mark.parametrize("source,ok", [
+    ("mov $0x30, %ax\nmov %ax, %ds", True),        # readable code into DS
+    ("mov $0x38, %ax\nmov %ax, %ds", False),       # execute-only code into DS
+    ("mov $0x40, %ax\nmov %ax, %es", True),        # read-only data into ES
+    ("mov $0x40, %ax\nmov %ax, %ss", False),       # SS must be writable
+    ("mov $0x48, %ax\nmov %ax, %ss", False),       # SS DPL must equal CPL
+    ("mov $0x48, %ax\nmov %ax, %fs", True),        # DPL 3 data from CPL 0
+    ("mov $0x13, %ax\nmov %ax, %ss", False),       # SS RPL must equal CPL
+    ("xor %ax, %ax\nmov %ax, %ss", False),         # null SS
+    ("ljmp $0x50, $0x10020", False),                # far JMP to another ring
+    ("ljmp $0x10, $0x10020", False),                # far JMP to data
+])
+def test_segment_load_checks(source, ok):
+    eng, e = machine(source)
+    reason = e.run(100)
+    if ok:
+        assert reason == eng.EXIT_HALT, e.fault_message
+    else:
+        assert reason == eng.EXIT_FAULT
+        assert e.get_reg("eip") == e.fault_eip      # precise: on the faulting load
+
+
+def test_a_load_sets_the_accessed_bit():
+    eng, e = machine("mov $0x40, %ax\nmov %ax, %ds")
+    assert e.read_phys(GDT + 0x40 + 5, 1)[0] == 0x90
+    assert e.run(100) == eng.EXIT_HALT
+    assert e.read_phys(GDT + 0x40 + 5, 1)[0] == 0x91
+    assert e.get_segment("ds")[3] & 0xFF == 0x91
 
 
 def test_flat_segments_need_no_checks_after_reload():

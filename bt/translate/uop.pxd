@@ -260,3 +260,4 @@ cdef enum:
     FAULT_ADDR16        # 16-bit addressing (0x67 prefix) where bt lacks it
     FAULT_BR            # BOUND range exceeded
     FAULT_SS            # stack-segment fault
+    FAULT_NP            # segment not present

@@ -196,39 +196,80 @@ cdef int check_selector(VM *vm, uint32_t sel, uint32_t co, uint32_t *lo_out,
     hi_out[0] = hi
     return 1
 
+cdef void mark_accessed(VM *vm, uint32_t sel) noexcept nogil:
+    """Set the descriptor's accessed bit in the guest's table, as a load does."""
+    cdef uint32_t a = (vm.cpu.ldtr.base if sel & 4 else vm.cpu.gdt_base) + (sel & 0xFFF8) + 5
+    cdef uint32_t t = rd(vm, a, 1)
+    if not (t & 1):
+        wr(vm, a, 1, t | 1)
+
 cdef int load_seg(VM *vm, Uop *u, uint32_t segi, uint32_t sel) noexcept nogil:
-    """Load a data or stack segment register at CPL 0. Returns 0 or RC_EXIT."""
+    """Load DS/ES/FS/GS/SS with the SDM's checks. Returns 0 (the fault paths
+    do not return)."""
     cdef SegReg d
+    cdef CPUState *s = &vm.cpu
+    cdef uint32_t rpl = sel & 3, dpl, typ
     if (sel & 0xFFFC) == 0:
+        # A null selector may go into a data segment register (it faults on
+        # use), never into SS.
         if segi == S_SS:
-            fault(vm, u, FAULT_GP, sel & 0xFFFC)
-            return RC_EXIT
-        vm.cpu.seg[segi].sel = <uint16_t>sel
-        vm.cpu.seg[segi].base = 0
-        vm.cpu.seg[segi].limit = 0
-        vm.cpu.seg[segi].attr = 0
+            raise_fault(vm, FAULT_GP, 0)
+        s.seg[segi].sel = <uint16_t>sel
+        s.seg[segi].base = 0
+        s.seg[segi].limit = 0
+        s.seg[segi].attr = 0
         update_seg_checks(vm)
         return 0
-    if read_descriptor(vm, sel, &d) < 0 or not (d.attr & 0x80):
-        fault(vm, u, FAULT_GP, sel & 0xFFFC)
-        return RC_EXIT
-    vm.cpu.seg[segi] = d
+    if read_descriptor(vm, sel, &d) < 0:
+        raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+    dpl = (d.attr >> 5) & 3
+    typ = d.attr & 0x1F                     # S bit and type
+    if segi == S_SS:
+        # A writable data segment at exactly the current privilege.
+        if rpl != s.cpl or dpl != s.cpl or (typ & 0x1A) != 0x12:
+            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+        if not (d.attr & 0x80):
+            raise_fault(vm, FAULT_SS, sel & 0xFFFC)
+    else:
+        # Data, or readable code; privilege checked unless conforming code.
+        if not (typ & 0x10) or (typ & 0x0A) == 0x08:
+            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+        if (typ & 0x0C) != 0x0C and (dpl < s.cpl or dpl < rpl):
+            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+        if not (d.attr & 0x80):
+            raise_fault(vm, FAULT_NP, sel & 0xFFFC)
+    mark_accessed(vm, sel)
+    d.attr |= 1
+    s.seg[segi] = d
     update_seg_checks(vm)
     return 0
 
 cdef int load_cs(VM *vm, Uop *u, uint32_t sel, uint32_t eip) noexcept nogil:
-    """Far transfer to sel:eip at the same privilege. Returns RC_JUMP or RC_EXIT."""
+    """Far JMP/CALL/RET/IRET to sel:eip at the same privilege. Returns RC_JUMP
+    (the fault paths do not return)."""
     cdef SegReg d
-    if (sel & 0xFFFC) == 0 or read_descriptor(vm, sel, &d) < 0 or not (d.attr & 0x80) \
-            or (d.attr & 0x18) != 0x18:
-        fault(vm, u, FAULT_GP, sel & 0xFFFC)
-        return RC_EXIT
+    cdef CPUState *s = &vm.cpu
+    cdef uint32_t rpl = sel & 3, dpl
+    if (sel & 0xFFFC) == 0 or read_descriptor(vm, sel, &d) < 0 or (d.attr & 0x18) != 0x18:
+        raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+    dpl = (d.attr >> 5) & 3
+    if d.attr & 0x04:                       # conforming: DPL <= CPL
+        if dpl > s.cpl:
+            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+    elif rpl > s.cpl or dpl != s.cpl:
+        # A privilege change needs a call gate or an interrupt: later work.
+        raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+    if not (d.attr & 0x80):
+        raise_fault(vm, FAULT_NP, sel & 0xFFFC)
     if not (d.attr & 0x400):
         fault(vm, u, FAULT_MODE, 16)
         return RC_EXIT
-    vm.cpu.seg[S_CS] = d
+    mark_accessed(vm, sel)
+    d.attr |= 1
+    d.sel = <uint16_t>((sel & 0xFFFC) | s.cpl)
+    s.seg[S_CS] = d
     update_seg_checks(vm)
-    vm.cpu.eip = eip
+    s.eip = eip
     vm.slot = 2
     return RC_JUMP
 
@@ -341,10 +382,23 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         s.eip = u.imm2
         vm.slot = 2
         return RC_JUMP
-    elif co == CO_MOV_FROM_DR:
-        s.regs[u.r1 >> 2] = s.dr[u.imm & 7]
-    elif co == CO_MOV_TO_DR:
-        s.dr[u.imm & 7] = s.regs[u.r1 >> 2]
+    elif co == CO_MOV_FROM_DR or co == CO_MOV_TO_DR:
+        n = u.imm & 7
+        if n == 4 or n == 5:
+            # DR4/DR5 are DR6/DR7 unless CR4.DE makes them undefined (#UD).
+            if s.cr4 & 8:
+                raise_fault(vm, FAULT_UD, 0)
+            n += 2
+        if co == CO_MOV_FROM_DR:
+            s.regs[u.r1 >> 2] = s.dr[n]
+        else:
+            v = s.regs[u.r1 >> 2]
+            # DR6 bits 4-11 and 16-31 and DR7 bit 10 always read as 1.
+            if n == 6:
+                v |= 0xFFFF0FF0U
+            elif n == 7:
+                v |= 0x400
+            s.dr[n] = v
     elif co == CO_MOV_TO_SREG:
         sel = rd(vm, lin_of(vm, u), 2) if u.aux & 1 else rreg(s, u.r1, 2)
         return load_seg(vm, u, u.imm, sel)
@@ -382,12 +436,19 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         else:
             off = u.imm
             sel = u.disp
-        if co == CO_CALL_FAR:
-            a = s.regs[R_ESP]
-            rc = wr(vm, a - u.size + s.seg[S_SS].base, u.size, s.seg[S_CS].sel)
-            rc |= wr(vm, a - 2 * u.size + s.seg[S_SS].base, u.size, u.imm2)
-            s.regs[R_ESP] = a - 2 * u.size
-        return load_cs(vm, u, sel, off)
+        if co == CO_JMP_FAR:
+            return load_cs(vm, u, sel, off)
+        # CALL: check and load the new CS first (a fault leaves everything
+        # as it was), then push the return address.
+        fl = s.seg[S_CS].sel
+        rc = load_cs(vm, u, sel, off)
+        if rc != RC_JUMP:
+            return rc
+        a = s.regs[R_ESP]
+        wr(vm, a - u.size + s.seg[S_SS].base, u.size, fl)
+        wr(vm, a - 2 * u.size + s.seg[S_SS].base, u.size, u.imm2)
+        s.regs[R_ESP] = a - 2 * u.size
+        return RC_JUMP
     elif co == CO_RETF:
         a = s.regs[R_ESP] + s.seg[S_SS].base
         off = rd(vm, a, u.size)
@@ -569,9 +630,9 @@ cdef int do_wrmsr(VM *vm, Uop *u) noexcept nogil:
     elif idx == MSR_SYSENTER_CS:
         s.msr_sysenter_cs = v & 0xFFFF
     elif idx == MSR_SYSENTER_ESP:
-        s.msr_sysenter_esp = v
+        s.msr_sysenter_esp = v & 0xFFFFFFFFU      # 32-bit MSRs on an i686
     elif idx == MSR_SYSENTER_EIP:
-        s.msr_sysenter_eip = v
+        s.msr_sysenter_eip = v & 0xFFFFFFFFU
     elif idx == MSR_MISC_ENABLE:
         s.msr_misc_enable = v
     elif idx == MSR_EFER and v == 0:
