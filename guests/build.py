@@ -104,6 +104,9 @@ GUESTS: dict[str, Guest] = {
                         extra=("tests/interrupts_asm.S",)),
     "descriptors": _test("descriptors", "smsw sldt/lldt str/ltr lar lsl verr verw arpl push cs; segments with a non-zero base (GDT and LDT)"),
     "legacy": _test("legacy", "daa das aaa aas aam aad (all AL values), xlat, bound, pushfw/popfw, pushaw/popaw"),
+    "ring0": _test("ring0", "Ring 0 extras: DR0-7 (fixed bits, DR4/5 aliases), CR2 CR3 CR4 CR0 bits, lmsw/clts, "
+                   "rdmsr/wrmsr, invd/wbinvd/invlpg, sysenter, popf IOPL/NT/AC/ID",
+                   extra=("tests/ring0_asm.S",)),
     "smc": _test("smc", "self-modifying code: patched immediates, same-block patch, generated code"),
     "hlt_cli": Guest(("tests/hlt_cli.c",), bt_only=True, about="prints a line, then cli; hlt (bt stops)"),
     "divzero": Guest(("tests/divzero.c",), bt_only=True, about="divides by zero with no IDT (bt stops cleanly)"),
