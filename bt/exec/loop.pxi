@@ -97,11 +97,12 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_PUSH32_R:
         a = R[R_ESP] - 4
         v = R[u.r1 >> 2]
+        b = seg_addr(vm, S_SS, a, 4)
         R[R_ESP] = a
-        return wr32(vm, a + s.seg[S_SS].base, v)
+        return wr32(vm, b, v)
     elif op == OP_POP32_R:
         a = R[R_ESP]
-        v = rd32(vm, a + s.seg[S_SS].base)
+        v = rd32(vm, seg_addr(vm, S_SS, a, 4))
         R[R_ESP] = a + 4
         R[u.r1 >> 2] = v
     elif op == OP_JCC:
@@ -122,14 +123,14 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         return RC_JUMP
     elif op == OP_CALL:
         a = R[R_ESP] - u.size
-        rc = wr(vm, a + s.seg[S_SS].base, u.size, u.imm2)
+        rc = wr(vm, seg_addr(vm, S_SS, a, u.size), u.size, u.imm2)
         R[R_ESP] = a
         s.eip = u.imm
         vm.slot = 0
         return RC_JUMP
     elif op == OP_RET:
         a = R[R_ESP]
-        v = rd(vm, a + s.seg[S_SS].base, u.size)
+        v = rd(vm, seg_addr(vm, S_SS, a, u.size), u.size)
         R[R_ESP] = a + u.size + u.imm
         s.eip = v
         vm.slot = 2
@@ -216,7 +217,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_CALL_R or op == OP_CALL_M:
         v = rreg(s, u.r1, u.size) if op == OP_CALL_R else rd(vm, lin_of(vm, u), u.size)
         a = R[R_ESP] - u.size
-        wr(vm, a + s.seg[S_SS].base, u.size, u.imm2)
+        wr(vm, seg_addr(vm, S_SS, a, u.size), u.size, u.imm2)
         R[R_ESP] = a
         s.eip = v
         vm.slot = 2
@@ -353,6 +354,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         sz = u.size
         a = R[R_ESP]
         rc = 0
+        seg_addr(vm, S_SS, a - 8 * sz, 8 * sz)
         for c in range(8):
             v = a if c == R_ESP else R[c]
             rc |= wr(vm, a - (c + 1) * sz + s.seg[S_SS].base, sz, v)
@@ -361,6 +363,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_POPA:
         sz = u.size
         a = R[R_ESP]
+        seg_addr(vm, S_SS, a, 8 * sz)
         for c in range(8):
             if c != R_ESP:
                 wreg(s, c * 4, sz, rd(vm, a + (7 - c) * sz + s.seg[S_SS].base, sz))

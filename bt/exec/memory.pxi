@@ -16,19 +16,29 @@ cdef inline uint32_t lin_of(VM *vm, Uop *u) noexcept nogil:
     return ea + vm.cpu.seg[u.seg].base
 
 cdef void check_limit(VM *vm, Uop *u, uint32_t ea) noexcept nogil:
+    check_seg(vm, u.seg, ea, u.size if u.size else 1)
+
+cdef void check_seg(VM *vm, uint32_t segi, uint32_t ea, uint32_t size) noexcept nogil:
     """Raise #GP(0) (#SS(0) for SS) if [ea, ea + size) leaves the segment,
     or if the segment register holds a null selector."""
-    cdef SegReg *g = &vm.cpu.seg[u.seg]
-    cdef uint32_t last = ea + (u.size if u.size else 1) - 1
+    cdef SegReg *g = &vm.cpu.seg[segi]
+    cdef uint32_t last = ea + size - 1
     cdef bint bad
-    if (g.sel & 0xFFFC) == 0 and u.seg != S_CS and g.attr == 0:
+    if (g.sel & 0xFFFC) == 0 and segi != S_CS and g.attr == 0:
         bad = True
     elif (g.attr & 0x1C) == 0x14:       # expand-down data segment
         bad = ea <= g.limit or last > (0xFFFFFFFFU if g.attr & 0x400 else 0xFFFF) or last < ea
     else:
         bad = last > g.limit or last < ea
     if bad:
-        raise_fault(vm, FAULT_SS if u.seg == S_SS else FAULT_GP, 0)
+        raise_fault(vm, FAULT_SS if segi == S_SS else FAULT_GP, 0)
+
+cdef inline uint32_t seg_addr(VM *vm, uint32_t segi, uint32_t off, uint32_t size) noexcept nogil:
+    """Linear address of segi:off for an access of `size` bytes, limit-checked
+    while that segment is not flat (stack and string accesses)."""
+    if vm.seg_check_mask and (vm.seg_check_mask >> segi) & 1:
+        check_seg(vm, segi, off, size)
+    return off + vm.cpu.seg[segi].base
 
 cdef void update_seg_checks(VM *vm) noexcept nogil:
     """Recompute which segments need limit checks (the flat ones do not)."""
@@ -126,13 +136,15 @@ cdef inline int wr32(VM *vm, uint32_t a, uint32_t v) noexcept nogil:
     return wr_slow(vm, a, 4, v)
 
 # The stack: SS:ESP, 32-bit stack pointer (a 16-bit SS is a later issue).
+# A limit fault leaves ESP unchanged: the address is checked first.
 cdef inline int push(VM *vm, uint32_t size, uint32_t v) noexcept nogil:
     cdef uint32_t sp = vm.cpu.regs[R_ESP] - size
+    cdef uint32_t a = seg_addr(vm, S_SS, sp, size)
     vm.cpu.regs[R_ESP] = sp
-    return wr(vm, sp + vm.cpu.seg[S_SS].base, size, v)
+    return wr(vm, a, size, v)
 
 cdef inline uint32_t pop(VM *vm, uint32_t size) noexcept nogil:
     cdef uint32_t sp = vm.cpu.regs[R_ESP]
-    cdef uint32_t v = rd(vm, sp + vm.cpu.seg[S_SS].base, size)
+    cdef uint32_t v = rd(vm, seg_addr(vm, S_SS, sp, size), size)
     vm.cpu.regs[R_ESP] = sp + size
     return v

@@ -19,7 +19,7 @@ cdef int string_fast(VM *vm, Uop *u) noexcept nogil:
     cdef uint32_t n = s.regs[R_ECX]
     cdef uint32_t size = u.size
     cdef uint32_t bytes_, dst, src, i
-    if s.eflags & F_DF or n == 0 or n > 0x3FFFFFFF:
+    if s.eflags & F_DF or n == 0 or n > 0x3FFFFFFF or vm.seg_check_mask:
         return 0
     bytes_ = n * size
     dst = s.regs[R_EDI] + s.seg[S_ES].base
@@ -62,8 +62,6 @@ cdef int string_op(VM *vm, Uop *u) noexcept nogil:
     cdef uint32_t op = u.sub
     cdef uint32_t rep = u.aux
     cdef uint32_t a, b, v
-    cdef uint32_t src_base = s.seg[u.seg].base
-    cdef uint32_t es_base = s.seg[S_ES].base
     cdef uint32_t port = s.regs[R_EDX] & 0xFFFF
     cdef int rc = 0
     cdef uint32_t iters = 0
@@ -76,32 +74,32 @@ cdef int string_op(VM *vm, Uop *u) noexcept nogil:
             return 0
     while True:
         if op == STR_MOVS:
-            v = rd(vm, s.regs[R_ESI] + src_base, size)
-            rc |= wr(vm, s.regs[R_EDI] + es_base, size, v)
+            v = rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size)
+            rc |= wr(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size, v)
             s.regs[R_ESI] += step
             s.regs[R_EDI] += step
         elif op == STR_STOS:
-            rc |= wr(vm, s.regs[R_EDI] + es_base, size, s.regs[R_EAX])
+            rc |= wr(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size, s.regs[R_EAX])
             s.regs[R_EDI] += step
         elif op == STR_LODS:
-            wreg(s, 0, size, rd(vm, s.regs[R_ESI] + src_base, size))
+            wreg(s, 0, size, rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size))
             s.regs[R_ESI] += step
         elif op == STR_CMPS:
-            a = rd(vm, s.regs[R_ESI] + src_base, size)
-            b = rd(vm, s.regs[R_EDI] + es_base, size)
+            a = rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size)
+            b = rd(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size)
             alu(s, ALU_CMP, size, a, b)
             s.regs[R_ESI] += step
             s.regs[R_EDI] += step
         elif op == STR_SCAS:
-            b = rd(vm, s.regs[R_EDI] + es_base, size)
+            b = rd(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size)
             alu(s, ALU_CMP, size, s.regs[R_EAX] & size_mask(size), b)
             s.regs[R_EDI] += step
         elif op == STR_INS:
             v = port_in(vm, port, size)
-            rc |= wr(vm, s.regs[R_EDI] + es_base, size, v)
+            rc |= wr(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size, v)
             s.regs[R_EDI] += step
         else:
-            v = rd(vm, s.regs[R_ESI] + src_base, size)
+            v = rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size)
             port_out(vm, port, size, v)
             s.regs[R_ESI] += step
         if rep == REP_NONE:
