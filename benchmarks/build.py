@@ -12,10 +12,16 @@ freestanding flags, then linked
 so that native and guest runs execute exactly the same workload machine code
 (DESIGN.md, "Native versus translated").
 
+The nanobenchmarks (benchmarks/nano/) are built the same way: nano.S (the
+timed loops) and nano_core.c (the table and the measurement) are compiled
+once and linked with nano_native.c into build/native/nano and with
+nano_guest.c and the guest runtime into build/guest/nano.elf.
+
 Usage:
     python3 benchmarks/build.py               build every workload (incremental)
     python3 benchmarks/build.py NAME...       build only these
     python3 benchmarks/build.py --force       rebuild everything
+    python3 benchmarks/build.py --nano        build only the nanobenchmarks
     python3 benchmarks/build.py --list        list the workloads
 
 From Python (benchmarks/ is not a package)::
@@ -23,6 +29,7 @@ From Python (benchmarks/ is not a package)::
     mod = runpy.run_path("benchmarks/build.py")
     arts = mod["build"](["mix"])              # {name: Artifacts}
     arts["mix"].native, arts["mix"].guest
+    nano = mod["build_nano"]()                # Artifacts of the nanobenchmarks
 
 Only the standard library is used. gcc with gcc-multilib is required.
 """
@@ -47,6 +54,7 @@ DEFAULT_OUT_DIR = BENCH_DIR / "build"
 GUESTS_BUILD = REPO / "guests" / "build.py"
 NATIVE_MAIN = BENCH_DIR / "native_main.c"
 GUEST_MAIN = BENCH_DIR / "guest_main.c"
+NANO_DIR = BENCH_DIR / "nano"
 
 CC = os.environ.get("CC", "gcc")
 
@@ -260,12 +268,61 @@ def build(names=None, force: bool = False, out_dir=None, jobs: int | None = None
         return {n: f.result() for n, f in futs.items()}
 
 
+def build_nano(force: bool = False, out_dir=None) -> Artifacts:
+    """Build the nanobenchmarks: build/native/nano and build/guest/nano.elf
+    (Artifacts.obj: nano.o, the loops and the measurement that both link).
+    Incremental like build()."""
+    check_toolchain()
+    out = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
+    objdir = out / "obj" / "nano"
+    native = out / "native" / "nano"
+    guest = out / "guest" / "nano.elf"
+    if force:
+        for p in [*objdir.glob("*.o"), native, guest]:
+            p.unlink(missing_ok=True)
+    g = _guests()
+    script = Path(__file__).resolve()
+    headers = sorted(NANO_DIR.glob("*.h"))
+    runtime_dir = Path(g["RUNTIME_DIR"])
+    runtime_files = sorted(p for p in runtime_dir.rglob("*") if p.is_file())
+    runtime_objs = [Path(p) for p in g["build_runtime"](out)]
+    inc = ["-I", str(NANO_DIR)]
+
+    def compile_(src: Path, obj: Path, flags: list[str], extra_deps=()) -> Path:
+        if _stale(obj, [src, *headers, script, *extra_deps]):
+            _atomic(lambda t: [CC, *flags, *inc, "-c", str(src), "-o", str(t)], obj)
+        return obj
+
+    # Compiled once and combined into one relocatable object (nano.o), which
+    # is linked into both programs: the same bytes everywhere.
+    parts = [compile_(NANO_DIR / "nano.S", objdir / "loops.o", WORKLOAD_CFLAGS),
+             compile_(NANO_DIR / "nano_core.c", objdir / "nano_core.o", WORKLOAD_CFLAGS)]
+    nano_o = objdir / "nano.o"
+    if _stale(nano_o, parts):
+        _atomic(lambda t: [CC, "-m32", "-nostdlib", "-r", "-o", str(t), *map(str, parts)],
+                nano_o)
+        _check_undefined(nano_o, "nano")
+    shared = [nano_o]
+    native_o = compile_(NANO_DIR / "nano_native.c", objdir / "nano_native.o", NATIVE_CFLAGS)
+    guest_o = compile_(NANO_DIR / "nano_guest.c", objdir / "nano_guest.o",
+                       [*g["BASE_CFLAGS"], "-O2"], [GUESTS_BUILD, *runtime_files])
+    if _stale(native, [native_o, *shared]):
+        _atomic(lambda t: [CC, *NATIVE_LDFLAGS, "-o", str(t), str(native_o),
+                           *map(str, shared)], native)
+    if _stale(guest, [guest_o, *shared, *runtime_objs, GUESTS_BUILD]):
+        _atomic(lambda t: [CC, *g["LDFLAGS"], "-o", str(t), *map(str, runtime_objs),
+                           str(guest_o), *map(str, shared), g["libgcc"]()], guest)
+    return Artifacts("nano", shared[0], native, guest)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Build the bt benchmark workloads "
                                  "(native programs and guest kernels).")
     ap.add_argument("names", nargs="*", help="workloads to build (default: all)")
     ap.add_argument("--out", default=None, help="output directory (default benchmarks/build)")
     ap.add_argument("--force", action="store_true", help="rebuild everything")
+    ap.add_argument("--nano", action="store_true",
+                    help="build only the nanobenchmarks (default: workloads and nano)")
     ap.add_argument("--list", action="store_true", help="list the workloads and exit")
     args = ap.parse_args(argv)
     try:
@@ -273,7 +330,10 @@ def main(argv=None) -> int:
             for w in workloads().values():
                 print(f"{w.name:10s} {w.default_iterations:8d}  {w.about}")
             return 0
-        arts = build(args.names or None, force=args.force, out_dir=args.out)
+        arts = {} if args.nano else build(args.names or None, force=args.force,
+                                          out_dir=args.out)
+        if args.nano or not args.names:
+            arts["nano"] = build_nano(force=args.force, out_dir=args.out)
     except BuildError as e:
         print(f"build.py: error: {e}", file=sys.stderr)
         return 2
