@@ -97,12 +97,12 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_PUSH32_R:
         a = R[R_ESP] - 4
         v = R[u.r1 >> 2]
-        b = seg_addr(vm, S_SS, a, 4)
+        b = seg_addr(vm, u, S_SS, a, 4)
         R[R_ESP] = a
         return wr32(vm, b, v)
     elif op == OP_POP32_R:
         a = R[R_ESP]
-        v = rd32(vm, seg_addr(vm, S_SS, a, 4))
+        v = rd32(vm, seg_addr(vm, u, S_SS, a, 4))
         R[R_ESP] = a + 4
         R[u.r1 >> 2] = v
     elif op == OP_JCC:
@@ -123,14 +123,14 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         return RC_JUMP
     elif op == OP_CALL:
         a = R[R_ESP] - u.size
-        rc = wr(vm, seg_addr(vm, S_SS, a, u.size), u.size, u.imm2)
+        rc = wr(vm, seg_addr(vm, u, S_SS, a, u.size), u.size, u.imm2)
         R[R_ESP] = a
         s.eip = u.imm
         vm.slot = 0
         return RC_JUMP
     elif op == OP_RET:
         a = R[R_ESP]
-        v = rd(vm, seg_addr(vm, S_SS, a, u.size), u.size)
+        v = rd(vm, seg_addr(vm, u, S_SS, a, u.size), u.size)
         R[R_ESP] = a + u.size + u.imm
         s.eip = v
         vm.slot = 2
@@ -217,7 +217,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_CALL_R or op == OP_CALL_M:
         v = rreg(s, u.r1, u.size) if op == OP_CALL_R else rd(vm, lin_of(vm, u), u.size)
         a = R[R_ESP] - u.size
-        wr(vm, seg_addr(vm, S_SS, a, u.size), u.size, u.imm2)
+        wr(vm, seg_addr(vm, u, S_SS, a, u.size), u.size, u.imm2)
         R[R_ESP] = a
         s.eip = v
         vm.slot = 2
@@ -339,22 +339,22 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         if bit_scan(s, u.sub, v, &r):
             wreg(s, u.r1, u.size, r)
     elif op == OP_PUSH_R:
-        return push(vm, u.size, rreg(s, u.r1, u.size))
+        return push(vm, u, u.size, rreg(s, u.r1, u.size))
     elif op == OP_PUSH_I:
-        return push(vm, u.size, u.imm)
+        return push(vm, u, u.size, u.imm)
     elif op == OP_PUSH_M:
-        return push(vm, u.size, rd(vm, lin_of(vm, u), u.size))
+        return push(vm, u, u.size, rd(vm, lin_of(vm, u), u.size))
     elif op == OP_POP_R:
-        wreg(s, u.r1, u.size, pop(vm, u.size))
+        wreg(s, u.r1, u.size, pop(vm, u, u.size))
     elif op == OP_POP_M:
         # The address is computed after ESP has been incremented.
-        v = pop(vm, u.size)
+        v = pop(vm, u, u.size)
         return wr(vm, lin_of(vm, u), u.size, v)
     elif op == OP_PUSHA:
         sz = u.size
         a = R[R_ESP]
         rc = 0
-        seg_addr(vm, S_SS, a - 8 * sz, 8 * sz)
+        seg_addr(vm, u, S_SS, a - 8 * sz, 8 * sz)
         for c in range(8):
             v = a if c == R_ESP else R[c]
             rc |= wr(vm, a - (c + 1) * sz + s.seg[S_SS].base, sz, v)
@@ -363,7 +363,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
     elif op == OP_POPA:
         sz = u.size
         a = R[R_ESP]
-        seg_addr(vm, S_SS, a, 8 * sz)
+        seg_addr(vm, u, S_SS, a, 8 * sz)
         for c in range(8):
             if c != R_ESP:
                 wreg(s, c * 4, sz, rd(vm, a + (7 - c) * sz + s.seg[S_SS].base, sz))
@@ -372,7 +372,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         return do_enter(vm, u)
     elif op == OP_LEAVE:
         R[R_ESP] = R[R_EBP] if u.size == 4 else (R[R_ESP] & 0xFFFF0000U) | (R[R_EBP] & 0xFFFF)
-        wreg(s, R_EBP * 4, u.size, pop(vm, u.size))
+        wreg(s, R_EBP * 4, u.size, pop(vm, u, u.size))
     elif op == OP_CBW:
         if u.size == 4:
             R[R_EAX] = sext(R[R_EAX], 2)
@@ -421,7 +421,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
             if callout_enter(vm, u, CO_INS if u.sub == STR_INS else CO_OUTS):
                 return RC_EXIT
             if not io_allowed(vm, R[R_EDX] & 0xFFFF, u.size):
-                raise_fault(vm, FAULT_GP, 0)
+                raise_fault(vm, u, FAULT_GP, 0)
         rc = string_op(vm, u)
         if vm.stop_request:
             s.eip = u.eip if (u.aux != REP_NONE and R[R_ECX] != 0) else u.imm2
@@ -434,29 +434,37 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
         if callout_enter(vm, u, CO_CLI):
             return RC_EXIT
         if not iopl_allows(s):
-            raise_fault(vm, FAULT_GP, 0)
+            raise_fault(vm, u, FAULT_GP, 0)
         s.eflags &= ~<uint32_t>F_IF
     elif op == OP_STI:
         if callout_enter(vm, u, CO_STI):
             return RC_EXIT
         if not iopl_allows(s):
-            raise_fault(vm, FAULT_GP, 0)
+            raise_fault(vm, u, FAULT_GP, 0)
         s.eflags |= F_IF
     elif op == OP_PUSHF:
         if callout_enter(vm, u, CO_PUSHF):
             return RC_EXIT
         # VM and RF read as 0 in the pushed image.
-        return push(vm, u.size, get_eflags(s) & ~<uint32_t>(F_VM | F_RF))
+        return push(vm, u, u.size, get_eflags(s) & ~<uint32_t>(F_VM | F_RF))
     elif op == OP_POPF:
         if callout_enter(vm, u, CO_POPF):
             return RC_EXIT
-        write_eflags(s, pop(vm, u.size), u.size)
+        v = s.eflags
+        write_eflags(s, pop(vm, u, u.size), u.size)
+        # Leave the block only when the loop must look at the new flags
+        # (interrupts just enabled, single-stepping on): POPF is common in
+        # kernels' lock paths and should cost no more than PUSHF otherwise.
+        if (s.eflags & ~v & F_IF) or (s.eflags & F_TF):
+            s.eip = u.imm2
+            vm.slot = 2
+            return RC_JUMP
     elif op == OP_IN:
         if callout_enter(vm, u, CO_IN):
             return RC_EXIT
         a = (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm
         if not io_allowed(vm, a, u.size):
-            raise_fault(vm, FAULT_GP, 0)
+            raise_fault(vm, u, FAULT_GP, 0)
         v = port_in(vm, a, u.size)
         wreg(s, 0, u.size, v)
         if vm.stop_request:
@@ -468,7 +476,7 @@ cdef inline int exec_uop(VM *vm, Uop *u) noexcept nogil:
             return RC_EXIT
         a = (R[R_EDX] & 0xFFFF) if u.aux & 1 else u.imm
         if not io_allowed(vm, a, u.size):
-            raise_fault(vm, FAULT_GP, 0)
+            raise_fault(vm, u, FAULT_GP, 0)
         port_out(vm, a, u.size, rreg(s, 0, u.size))
         if vm.stop_request:
             s.eip = u.imm2
@@ -558,7 +566,6 @@ cdef int run_partial(VM *vm, Block *b, uint32_t n) noexcept nogil:
     cdef uint32_t i
     cdef int rc
     for i in range(n):
-        vm.cur_uop = &b.uops[i]
         rc = exec_uop(vm, &b.uops[i])
         if rc != RC_NEXT:
             vm.budget -= i if (rc == RC_EXIT and vm.exit_reason == EXIT_FAULT) else i + 1
@@ -609,7 +616,6 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
             # OP_END sentinel, so the micro-ops run without a bounds check.
             u = b.uops
             while True:
-                vm.cur_uop = u
                 rc = exec_uop(vm, u)
                 if rc != RC_NEXT:
                     break

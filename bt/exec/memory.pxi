@@ -16,9 +16,9 @@ cdef inline uint32_t lin_of(VM *vm, Uop *u) noexcept nogil:
     return ea + vm.cpu.seg[u.seg].base
 
 cdef void check_limit(VM *vm, Uop *u, uint32_t ea) noexcept nogil:
-    check_seg(vm, u.seg, ea, u.size if u.size else 1)
+    check_seg(vm, u, u.seg, ea, u.size if u.size else 1)
 
-cdef void check_seg(VM *vm, uint32_t segi, uint32_t ea, uint32_t size) noexcept nogil:
+cdef void check_seg(VM *vm, Uop *u, uint32_t segi, uint32_t ea, uint32_t size) noexcept nogil:
     """Raise #GP(0) (#SS(0) for SS) if [ea, ea + size) leaves the segment,
     or if the segment register holds a null selector."""
     cdef SegReg *g = &vm.cpu.seg[segi]
@@ -31,13 +31,13 @@ cdef void check_seg(VM *vm, uint32_t segi, uint32_t ea, uint32_t size) noexcept 
     else:
         bad = last > g.limit or last < ea
     if bad:
-        raise_fault(vm, FAULT_SS if segi == S_SS else FAULT_GP, 0)
+        raise_fault(vm, u, FAULT_SS if segi == S_SS else FAULT_GP, 0)
 
-cdef inline uint32_t seg_addr(VM *vm, uint32_t segi, uint32_t off, uint32_t size) noexcept nogil:
+cdef inline uint32_t seg_addr(VM *vm, Uop *u, uint32_t segi, uint32_t off, uint32_t size) noexcept nogil:
     """Linear address of segi:off for an access of `size` bytes, limit-checked
     while that segment is not flat (stack and string accesses)."""
     if vm.seg_check_mask and (vm.seg_check_mask >> segi) & 1:
-        check_seg(vm, segi, off, size)
+        check_seg(vm, u, segi, off, size)
     return off + vm.cpu.seg[segi].base
 
 cdef void update_seg_checks(VM *vm) noexcept nogil:
@@ -51,9 +51,11 @@ cdef void update_seg_checks(VM *vm) noexcept nogil:
             mask |= 1u << i
     vm.seg_check_mask = mask
 
-cdef void raise_fault(VM *vm, int code, uint32_t arg) noexcept nogil:
-    """Stop the instruction being executed (vm.cur_uop) with a fault, from
-    anywhere inside its handler: the fast loop resumes at its setjmp."""
+cdef void raise_fault(VM *vm, Uop *u, int code, uint32_t arg) noexcept nogil:
+    """Stop the instruction of micro-op u with a fault, from anywhere inside
+    its handler: the fast loop resumes at its setjmp and knows from
+    vm.cur_uop how far the block got."""
+    vm.cur_uop = u
     vm.exit_reason = EXIT_FAULT
     vm.fault_code = code
     vm.fault_eip = vm.cur_uop.eip
@@ -137,14 +139,14 @@ cdef inline int wr32(VM *vm, uint32_t a, uint32_t v) noexcept nogil:
 
 # The stack: SS:ESP, 32-bit stack pointer (a 16-bit SS is a later issue).
 # A limit fault leaves ESP unchanged: the address is checked first.
-cdef inline int push(VM *vm, uint32_t size, uint32_t v) noexcept nogil:
+cdef inline int push(VM *vm, Uop *u, uint32_t size, uint32_t v) noexcept nogil:
     cdef uint32_t sp = vm.cpu.regs[R_ESP] - size
-    cdef uint32_t a = seg_addr(vm, S_SS, sp, size)
+    cdef uint32_t a = seg_addr(vm, u, S_SS, sp, size)
     vm.cpu.regs[R_ESP] = sp
     return wr(vm, a, size, v)
 
-cdef inline uint32_t pop(VM *vm, uint32_t size) noexcept nogil:
+cdef inline uint32_t pop(VM *vm, Uop *u, uint32_t size) noexcept nogil:
     cdef uint32_t sp = vm.cpu.regs[R_ESP]
-    cdef uint32_t v = rd(vm, seg_addr(vm, S_SS, sp, size), size)
+    cdef uint32_t v = rd(vm, seg_addr(vm, u, S_SS, sp, size), size)
     vm.cpu.regs[R_ESP] = sp + size
     return v

@@ -74,32 +74,32 @@ cdef int string_op(VM *vm, Uop *u) noexcept nogil:
             return 0
     while True:
         if op == STR_MOVS:
-            v = rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size)
-            rc |= wr(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size, v)
+            v = rd(vm, seg_addr(vm, u, u.seg, s.regs[R_ESI], size), size)
+            rc |= wr(vm, seg_addr(vm, u, S_ES, s.regs[R_EDI], size), size, v)
             s.regs[R_ESI] += step
             s.regs[R_EDI] += step
         elif op == STR_STOS:
-            rc |= wr(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size, s.regs[R_EAX])
+            rc |= wr(vm, seg_addr(vm, u, S_ES, s.regs[R_EDI], size), size, s.regs[R_EAX])
             s.regs[R_EDI] += step
         elif op == STR_LODS:
-            wreg(s, 0, size, rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size))
+            wreg(s, 0, size, rd(vm, seg_addr(vm, u, u.seg, s.regs[R_ESI], size), size))
             s.regs[R_ESI] += step
         elif op == STR_CMPS:
-            a = rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size)
-            b = rd(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size)
+            a = rd(vm, seg_addr(vm, u, u.seg, s.regs[R_ESI], size), size)
+            b = rd(vm, seg_addr(vm, u, S_ES, s.regs[R_EDI], size), size)
             alu(s, ALU_CMP, size, a, b)
             s.regs[R_ESI] += step
             s.regs[R_EDI] += step
         elif op == STR_SCAS:
-            b = rd(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size)
+            b = rd(vm, seg_addr(vm, u, S_ES, s.regs[R_EDI], size), size)
             alu(s, ALU_CMP, size, s.regs[R_EAX] & size_mask(size), b)
             s.regs[R_EDI] += step
         elif op == STR_INS:
             v = port_in(vm, port, size)
-            rc |= wr(vm, seg_addr(vm, S_ES, s.regs[R_EDI], size), size, v)
+            rc |= wr(vm, seg_addr(vm, u, S_ES, s.regs[R_EDI], size), size, v)
             s.regs[R_EDI] += step
         else:
-            v = rd(vm, seg_addr(vm, u.seg, s.regs[R_ESI], size), size)
+            v = rd(vm, seg_addr(vm, u, u.seg, s.regs[R_ESI], size), size)
             port_out(vm, port, size, v)
             s.regs[R_ESI] += step
         if rep == REP_NONE:

@@ -28,7 +28,7 @@ ctypedef struct VM:
     uint32_t ram_size
     Cache cache
     Block *cur_block
-    Uop *cur_uop             # the micro-op executing: faults raised deep inside know it
+    Uop *cur_uop             # set by raise_fault: the micro-op that faulted
     jmp_buf fault_jmp        # where raise_fault returns to (in cpu_exec)
     uint32_t seg_check_mask  # bit S_x: that segment is not flat, check its limit
     int slot

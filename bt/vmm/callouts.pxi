@@ -213,7 +213,7 @@ cdef int load_seg(VM *vm, Uop *u, uint32_t segi, uint32_t sel) noexcept nogil:
         # A null selector may go into a data segment register (it faults on
         # use), never into SS.
         if segi == S_SS:
-            raise_fault(vm, FAULT_GP, 0)
+            raise_fault(vm, u, FAULT_GP, 0)
         s.seg[segi].sel = <uint16_t>sel
         s.seg[segi].base = 0
         s.seg[segi].limit = 0
@@ -221,23 +221,23 @@ cdef int load_seg(VM *vm, Uop *u, uint32_t segi, uint32_t sel) noexcept nogil:
         update_seg_checks(vm)
         return 0
     if read_descriptor(vm, sel, &d) < 0:
-        raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+        raise_fault(vm, u, FAULT_GP, sel & 0xFFFC)
     dpl = (d.attr >> 5) & 3
     typ = d.attr & 0x1F                     # S bit and type
     if segi == S_SS:
         # A writable data segment at exactly the current privilege.
         if rpl != s.cpl or dpl != s.cpl or (typ & 0x1A) != 0x12:
-            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+            raise_fault(vm, u, FAULT_GP, sel & 0xFFFC)
         if not (d.attr & 0x80):
-            raise_fault(vm, FAULT_SS, sel & 0xFFFC)
+            raise_fault(vm, u, FAULT_SS, sel & 0xFFFC)
     else:
         # Data, or readable code; privilege checked unless conforming code.
         if not (typ & 0x10) or (typ & 0x0A) == 0x08:
-            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+            raise_fault(vm, u, FAULT_GP, sel & 0xFFFC)
         if (typ & 0x0C) != 0x0C and (dpl < s.cpl or dpl < rpl):
-            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+            raise_fault(vm, u, FAULT_GP, sel & 0xFFFC)
         if not (d.attr & 0x80):
-            raise_fault(vm, FAULT_NP, sel & 0xFFFC)
+            raise_fault(vm, u, FAULT_NP, sel & 0xFFFC)
     mark_accessed(vm, sel)
     d.attr |= 1
     s.seg[segi] = d
@@ -251,16 +251,16 @@ cdef int load_cs(VM *vm, Uop *u, uint32_t sel, uint32_t eip) noexcept nogil:
     cdef CPUState *s = &vm.cpu
     cdef uint32_t rpl = sel & 3, dpl
     if (sel & 0xFFFC) == 0 or read_descriptor(vm, sel, &d) < 0 or (d.attr & 0x18) != 0x18:
-        raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+        raise_fault(vm, u, FAULT_GP, sel & 0xFFFC)
     dpl = (d.attr >> 5) & 3
     if d.attr & 0x04:                       # conforming: DPL <= CPL
         if dpl > s.cpl:
-            raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+            raise_fault(vm, u, FAULT_GP, sel & 0xFFFC)
     elif rpl > s.cpl or dpl != s.cpl:
         # A privilege change needs a call gate or an interrupt: later work.
-        raise_fault(vm, FAULT_GP, sel & 0xFFFC)
+        raise_fault(vm, u, FAULT_GP, sel & 0xFFFC)
     if not (d.attr & 0x80):
-        raise_fault(vm, FAULT_NP, sel & 0xFFFC)
+        raise_fault(vm, u, FAULT_NP, sel & 0xFFFC)
     if not (d.attr & 0x400):
         fault(vm, u, FAULT_MODE, 16)
         return RC_EXIT
@@ -283,7 +283,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
     if callout_enter(vm, u, co):
         return RC_EXIT
     if CO_PRIVILEGED[co] and s.cpl != 0:
-        raise_fault(vm, FAULT_GP, 0)
+        raise_fault(vm, u, FAULT_GP, 0)
     if co == CO_HLT:
         s.eip = u.imm2
         vm.exit_reason = EXIT_HALT
@@ -387,7 +387,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         if n == 4 or n == 5:
             # DR4/DR5 are DR6/DR7 unless CR4.DE makes them undefined (#UD).
             if s.cr4 & 8:
-                raise_fault(vm, FAULT_UD, 0)
+                raise_fault(vm, u, FAULT_UD, 0)
             n += 2
         if co == CO_MOV_FROM_DR:
             s.regs[u.r1 >> 2] = s.dr[n]
@@ -527,7 +527,7 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         return do_wrmsr(vm, u)
     elif co == CO_RDPMC:
         if s.cpl != 0 and not (s.cr4 & 0x100):
-            raise_fault(vm, FAULT_GP, 0)
+            raise_fault(vm, u, FAULT_GP, 0)
         s.regs[R_EAX] = 0
         s.regs[R_EDX] = 0
     else:
@@ -554,12 +554,13 @@ cdef inline void write_eflags(CPUState *s, uint32_t v, uint32_t size) noexcept n
 cdef inline bint iopl_allows(CPUState *s) noexcept nogil:
     return s.cpl <= (s.eflags & F_IOPL) >> 12
 
-cdef bint io_allowed(VM *vm, uint32_t port, uint32_t size) noexcept nogil:
+cdef inline bint io_allowed(VM *vm, uint32_t port, uint32_t size) noexcept nogil:
     """IN/OUT/INS/OUTS permission: IOPL, else the TSS I/O permission bitmap."""
+    return iopl_allows(&vm.cpu) or io_bitmap_allows(vm, port, size)
+
+cdef bint io_bitmap_allows(VM *vm, uint32_t port, uint32_t size) noexcept nogil:
     cdef CPUState *s = &vm.cpu
     cdef uint32_t base, bits, off
-    if iopl_allows(s):
-        return True
     # The bitmap offset is the word at TSS+0x66; every bit of the access
     # must be clear, and the bytes read must lie within the TSS limit.
     if s.tr.limit < 0x67:
