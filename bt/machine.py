@@ -427,6 +427,19 @@ class Machine:
         if fast_ports:
             self.engine.set_port_constant(POST_PORT, POST_READ_VALUE)
             self._fast_ports[POST_PORT] = POST_READ_VALUE
+            # The UART's line status is what guests poll before every byte:
+            # while it is steady the engine answers it in C.
+            self.uart.on_steady_lsr = self._uart_lsr_steady
+
+    def _uart_lsr_steady(self, value: int | None) -> None:
+        port = COM1_BASE + 5
+        if value is None:
+            self._fast_ports.pop(port, None)
+            self.engine.set_port_constant(port, None)
+        else:
+            self._fast_ports[port] = value
+            if port not in self._port_hooks:
+                self.engine.set_port_constant(port, value)
 
     def _open_trace(self, trace_file: str | os.PathLike[str] | TextIO | None) -> None:
         if trace_file is None:
@@ -569,6 +582,9 @@ class Machine:
             stop = self._take_stop()
             if stop is not None:
                 return stop
+            # Output waiting for a newline shows once the guest pauses, even
+            # if it polls the UART's status in C meanwhile.
+            self.uart.idle_flush()
             if exit_reason == mod.EXIT_BUDGET:
                 spurious_stops = 0
                 continue

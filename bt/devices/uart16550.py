@@ -77,6 +77,10 @@ class Uart16550:
         self._last_out_time = 0.0
         # deque append/popleft are atomic: the input thread needs no lock.
         self._host_input: deque[int] = deque()
+        # Told the LSR's value while it is steady (None when it is not), so
+        # that the engine can answer a guest's status polls in C.
+        self.on_steady_lsr: Callable[[int | None], None] | None = None
+        self._steady: int | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -97,6 +101,26 @@ class Uart16550:
     def feed(self, data: bytes) -> None:
         """Queue bytes typed or piped by the host for the guest to receive."""
         self._host_input.extend(data)
+        if data:
+            self._announce(None)      # DR is about to rise: polls must reach Python
+
+    def idle_flush(self) -> None:
+        """Show output that waits for a newline once the guest has paused."""
+        self._idle_flush()
+
+    def _announce(self, value: int | None) -> None:
+        if value != self._steady:
+            self._steady = value
+            if self.on_steady_lsr is not None:
+                self.on_steady_lsr(value)
+
+    def _update_steady(self) -> None:
+        """The LSR is steady (THRE|TEMT, nothing else) while nothing can arrive
+        or be pending: no host input, an empty receiver, no overrun, no
+        loopback. Reading it then has no side effect to model."""
+        steady = (not self._host_input and not self._rx and not self._overrun
+                  and not self.mcr & MCR_LOOP)
+        self._announce(LSR_THRE | LSR_TEMT if steady else None)
 
     def flush(self) -> None:
         """Write buffered output to the sink now."""
@@ -126,7 +150,11 @@ class Uart16550:
         reg = port - self.base
         dlab = self.lcr & LCR_DLAB
         if reg == RBR_THR_DLL:
-            return self.divisor & 0xFF if dlab else self._read_rbr()
+            if dlab:
+                return self.divisor & 0xFF
+            value = self._read_rbr()
+            self._update_steady()
+            return value
         if reg == IER_DLM:
             return self.divisor >> 8 if dlab else self.ier
         if reg == IIR_FCR:
@@ -136,7 +164,9 @@ class Uart16550:
         if reg == MCR:
             return self.mcr
         if reg == LSR:
-            return self._read_lsr()
+            value = self._read_lsr()
+            self._update_steady()
+            return value
         if reg == MSR:
             return self._msr()
         return self.scr
@@ -164,6 +194,8 @@ class Uart16550:
         elif reg == SCR:
             self.scr = value
         # LSR and MSR are read-only: writes are ignored, as under QEMU.
+        if reg in (RBR_THR_DLL, IIR_FCR, MCR):
+            self._update_steady()     # loopback, FIFO resets and received bytes change it
 
     # ---- registers -------------------------------------------------------
 
