@@ -24,8 +24,11 @@ exit status of 'bt run':
   odd   the guest wrote v to isa-debug-exit (port 0xf4): ((v << 1) | 1) & 0xff,
         exactly as under qemu-system-i386 -device isa-debug-exit
   2     bad command line or image (one 'bt: error:' line on stderr)
-  4     the guest cannot go on: a fault bt stops on (e.g. triple fault), HLT
-        that no interrupt can end, or an unknown port with --strict-ports
+  3     triple fault: a fault while delivering a double fault (the message
+        names the first exception and dumps the registers)
+  4     the guest cannot go on: a fault bt stops on (an instruction or mode bt
+        does not implement), HLT that no interrupt can end, or an unknown
+        port with --strict-ports
   70    internal error in bt
   130   interrupted (Ctrl-C)
 """

@@ -31,6 +31,7 @@ include "decode/insn_table.pxi"
 include "translate/translate.pxi"
 include "decode/scan.pxi"
 include "exec/ops.pxi"
+include "vmm/interrupts.pxi"
 include "vmm/callouts.pxi"
 include "exec/strings.pxi"
 include "exec/loop.pxi"
@@ -39,7 +40,11 @@ include "explain.pxi"
 # The exit reasons as Python constants (the C enum names are taken in here).
 globals().update({"EXIT_BUDGET": <int>EXIT_BUDGET, "EXIT_HALT": <int>EXIT_HALT,
                   "EXIT_STOP": <int>EXIT_STOP, "EXIT_FAULT": <int>EXIT_FAULT,
-                  "EXIT_ERROR": <int>EXIT_ERROR})
+                  "EXIT_ERROR": <int>EXIT_ERROR, "FAULT_TRIPLE": <int>FAULT_TRIPLE})
+
+VECTOR_NAMES = {0: "#DE", 1: "#DB", 2: "NMI", 3: "#BP", 4: "#OF", 5: "#BR", 6: "#UD",
+                7: "#NM", 8: "#DF", 10: "#TS", 11: "#NP", 12: "#SS", 13: "#GP", 14: "#PF",
+                16: "#MF", 17: "#AC", 18: "#MC", 19: "#XM"}
 
 REG_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
 SEG_NAMES = ("es", "cs", "ss", "ds", "fs", "gs")
@@ -331,8 +336,26 @@ cdef class Engine:
 
     @property
     def fault_message(self) -> str:
-        return describe_fault(self.vm.fault_code, self.vm.fault_eip, self.vm.fault_arg,
-                              self.vm.cs_handle)
+        cdef VM *vm = &self.vm
+        if vm.fault_code == FAULT_TRIPLE or vm.fault_code == FAULT_GATE:
+            first = VECTOR_NAMES.get(vm.first_vector, f"vector {vm.first_vector}")
+            if vm.first_err != 0xFFFFFFFF:
+                first += f" (error code 0x{vm.first_err:x})"
+            if vm.fault_code == FAULT_GATE:
+                what = ("a task gate" if vm.fault_arg == 1 else
+                        "a gate into a more privileged ring")
+                return (f"{first} at 0x{vm.first_eip:08x} goes through {what}, which bt "
+                        f"does not support yet")
+            return (f"triple fault: {first} at 0x{vm.first_eip:08x} could not be delivered "
+                    f"through the IDT, nor the double fault that followed")
+        return describe_fault(vm.fault_code, vm.fault_eip, vm.fault_arg, vm.cs_handle)
+
+    def register_dump(self) -> str:
+        """The general and system registers on one line."""
+        names = REG_NAMES + ("eip", "eflags", "cr0", "cr2", "cr3")
+        regs = " ".join(f"{n}={self.get_reg(n):08x}" for n in names)
+        segs = " ".join(f"{n}={self.get_reg(n):04x}" for n in SEG_NAMES)
+        return f"{regs} {segs}"
 
     @property
     def fault_code(self) -> int:
@@ -357,6 +380,7 @@ cdef class Engine:
             "chained_jumps": vm.n_chained,
             "invalidations": vm.n_invalidations,
             "smc_block_exits": vm.n_smc_exits,
+            "exceptions": vm.n_exceptions,
             "flushes": vm.n_flushes,
             "cache_blocks": vm.cache.n_blocks,
             "cache_uops": vm.cache.n_uops,

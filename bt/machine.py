@@ -19,7 +19,10 @@ Exit statuses (the same numbers the `bt run` command exits with):
 
     0     the guest powered off (ACPI), or the instruction limit was reached
     odd   the guest wrote v to isa-debug-exit: ((v << 1) | 1) & 0xFF, as QEMU
-    4     the guest cannot go on: a fault bt stops on (e.g. a triple fault),
+    3     a triple fault (a fault while delivering a double fault); the same
+          number as isa-debug-exit with 1, the message tells them apart
+    4     the guest cannot go on: a fault bt stops on (an unsupported
+          instruction or mode),
           HLT with no interrupt that could ever wake it, or an unknown port
           in strict mode; also a hook of a script that raised (HOOK_ERROR,
           never seen by `bt run`, which registers no hooks)
@@ -93,6 +96,7 @@ PAGE_SIZE = 4096
 STATUS_POWEROFF = 0
 STATUS_LIMIT = 0
 STATUS_GUEST_STOPPED = 4
+STATUS_TRIPLE_FAULT = 3
 STATUS_HOOK_ERROR = STATUS_GUEST_STOPPED   # bt stopped the guest: a script's hook raised
 STATUS_INTERNAL_ERROR = 70     # EX_SOFTWARE
 STATUS_INTERRUPTED = 130       # 128 + SIGINT, as shells report it
@@ -111,6 +115,7 @@ class StopReason(StrEnum):
     POWEROFF = "poweroff"              # the guest powered off through ACPI
     HALT = "halt"                      # HLT that nothing can wake
     FAULT = "fault"                    # the engine stopped on a guest fault
+    TRIPLE_FAULT = "triple-fault"      # a fault while delivering a double fault
     UNKNOWN_PORT = "unknown-port"      # strict mode: access to an unmodelled port
     LIMIT = "instruction-limit"        # max_instructions executed
     HOOK_ERROR = "hook-error"          # a hook registered by a script raised
@@ -608,6 +613,12 @@ class Machine:
         if exit_reason == mod.EXIT_HALT:
             return self._halted()
         if exit_reason == mod.EXIT_FAULT:
+            triple = getattr(mod, "FAULT_TRIPLE", None)
+            if triple is not None and self.engine.fault_code == triple:
+                # Where real hardware would shut down (QEMU resets): stop with
+                # the registers, status 3.
+                return _Stop(STATUS_TRIPLE_FAULT, StopReason.TRIPLE_FAULT,
+                             f"{self.engine.fault_message} [{self.engine.register_dump()}]")
             return _Stop(STATUS_GUEST_STOPPED, StopReason.FAULT,
                          self.engine.fault_message or "guest fault")
         if exit_reason == mod.EXIT_ERROR:

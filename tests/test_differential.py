@@ -104,7 +104,7 @@ def test_corner_cases_match_unicorn(case):
     assert bool(want.fault) == bool(got.fault), (want.fault, got.fault)
     if want.fault:
         assert got.extra["eip"] == want.extra["eip"]
-        assert "divide error" in got.fault
+        assert "#DE" in got.fault           # no IDT here: delivery ends in a triple fault
         return
     assert got.regs == want.regs
     mask = (ARITH & ~undefined) | DF

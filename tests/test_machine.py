@@ -195,12 +195,12 @@ def test_halt_with_interrupts_enabled_but_no_source(kernel: Path) -> None:
 
 def test_fault_and_internal_error(kernel: Path) -> None:
     def fault(engine: FakeEngine, budget: int) -> int:
-        engine.fault_message = "triple fault at 0x00100010"
+        engine.fault_message = "unsupported instruction 'fld' at 0x00100010"
         return EXIT_FAULT
 
     result = machine(kernel, fault)[0].run()
     assert (result.exit_status, result.reason, result.message) == \
-        (4, StopReason.FAULT, "triple fault at 0x00100010")
+        (4, StopReason.FAULT, "unsupported instruction 'fld' at 0x00100010")
 
     def error(engine: FakeEngine, budget: int) -> int:
         engine.fault_message = "bad micro-op"

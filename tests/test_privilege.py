@@ -49,7 +49,7 @@ RING0_ONLY = [(src, kind) for src, kind in PRIVILEGED
 def test_privileged_instruction_faults_above_ring0(source, kind):
     eng, e = engine_at(source, cpl=3)
     assert e.run(10) == eng.EXIT_FAULT
-    assert "general protection fault (error code 0x0)" in e.fault_message
+    assert "#GP (error code 0x0)" in e.fault_message
     assert e.fault_eip == CODE and e.get_reg("eip") == CODE
     assert e.icount == 0
 
@@ -58,7 +58,7 @@ def test_privileged_instruction_faults_above_ring0(source, kind):
                                     "rep insb", "outsb"])
 def test_iopl_sensitive_instructions(source):
     eng, e = engine_at(f"mov $0x20000, %edi\nmov $0x20000, %esi\nmov $1, %ecx\n{source}", cpl=3, iopl=0)
-    assert e.run(10) == eng.EXIT_FAULT and "general protection" in e.fault_message
+    assert e.run(10) == eng.EXIT_FAULT and "#GP" in e.fault_message
     eng, e = engine_at(f"mov $0x20000, %edi\nmov $0x20000, %esi\nmov $1, %ecx\n{source}", cpl=3, iopl=3)
     assert e.run(4) == eng.EXIT_BUDGET and e.icount == 4
 

@@ -583,7 +583,32 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
     """Run until an exit reason. Returns it (EXIT_*).
 
     vm.budget is the number of instructions this run may execute; the
-    instructions executed are added to vm.icount when the run returns."""
+    instructions executed are added to vm.icount when the run returns.
+    A fault raised deep inside a handler longjmps back here, is delivered
+    through the IDT, and the blocks run on from its handler. The setjmp
+    lives in this small frame so that it does not constrain the register
+    allocation of the hot loop in run_blocks."""
+    cdef int64_t start = vm.budget
+    cdef int r
+    vm.exit_reason = EXIT_NONE
+    vm.smc_hit = 0
+    while True:
+        if setjmp(vm.fault_jmp) == 0:
+            r = run_blocks(vm)
+            break
+        # raise_fault() from inside a handler: the instruction at cur_uop did
+        # not complete; the ones before it in the block did.
+        vm.budget -= <int64_t>(vm.cur_uop - vm.cur_block.uops)
+        vm.smc_hit = 0
+        if take_fault(vm) != RC_JUMP:
+            r = vm.exit_reason
+            break
+    vm.cur_block = NULL
+    vm.icount += <uint64_t>(start - vm.budget)
+    return r
+
+cdef int run_blocks(VM *vm) noexcept nogil:
+    """The fast loop proper: blocks, chaining, lookups, until an exit."""
     cdef CPUState *s = &vm.cpu
     cdef Block *b
     cdef Block *nb
@@ -592,16 +617,6 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
     cdef int rc = 0
     cdef int slot
     cdef uint32_t gen
-    cdef int64_t start = vm.budget
-    vm.exit_reason = EXIT_NONE
-    vm.smc_hit = 0
-    if setjmp(vm.fault_jmp) != 0:
-        # raise_fault() from inside a handler: the instruction at cur_uop did
-        # not complete; the ones before it in the block did.
-        vm.budget -= <int64_t>(vm.cur_uop - vm.cur_block.uops)
-        vm.cur_block = NULL
-        vm.icount += <uint64_t>(start - vm.budget)
-        return vm.exit_reason
     b = lookup(vm)
     while True:
         if vm.stop_request:
@@ -660,6 +675,4 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
             b = nb
         else:
             b = lookup(vm)
-    vm.cur_block = NULL
-    vm.icount += <uint64_t>(start - vm.budget)
     return vm.exit_reason

@@ -38,6 +38,9 @@ ctypedef struct VM:
     int fault_code
     uint32_t fault_eip
     uint32_t fault_arg
+    uint32_t first_vector    # the exception that started the last delivery (for messages)
+    uint32_t first_eip
+    uint32_t first_err       # its error code, or 0xFFFFFFFF for none
     int64_t budget           # instructions left in this run (a REP may overshoot below 0)
     uint64_t icount          # instructions executed, updated when a run returns
     uint8_t *port_fast       # 1: reads give port_val, writes are dropped (no Python)
@@ -56,5 +59,6 @@ ctypedef struct VM:
     uint64_t n_invalidations
     uint64_t n_flushes
     uint64_t n_smc_exits
+    uint64_t n_exceptions
     uint64_t callouts[CO_COUNT]
     uint64_t hook_mask       # bit CO_x: a Python hook runs before that callout

@@ -261,3 +261,5 @@ cdef enum:
     FAULT_BR            # BOUND range exceeded
     FAULT_SS            # stack-segment fault
     FAULT_NP            # segment not present
+    FAULT_TRIPLE        # a fault while delivering #DF: the CPU would shut down
+    FAULT_GATE          # a task gate or a gate into another ring (not yet)

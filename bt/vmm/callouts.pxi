@@ -19,6 +19,12 @@ cdef inline uint64_t now_ns() noexcept nogil:
     return <uint64_t>ts.tv_sec * 1000000000 + ts.tv_nsec
 
 cdef inline void fault(VM *vm, Uop *u, int code, uint32_t arg) noexcept nogil:
+    """Stop u's instruction with a fault: an architectural one (#DE, #UD,
+    #GP...) is delivered through the IDT (raise_fault does not return);
+    anything else stops the run."""
+    cdef uint32_t vec
+    if fault_vector(code, &vec) == 0:
+        raise_fault(vm, u, code, arg)
     vm.exit_reason = EXIT_FAULT
     vm.fault_code = code
     vm.fault_eip = u.eip
@@ -517,8 +523,14 @@ cdef int do_callout(VM *vm, Uop *u) noexcept nogil:
         fault(vm, u, FAULT_MODE, 3)     # Ring 3 comes with the protected-mode work
         return RC_EXIT
     elif co == CO_INT:
-        fault(vm, u, FAULT_INT, u.imm)
-        return RC_EXIT
+        # INT n, INT3, INTO (only with OF set), INT1: traps, so the return
+        # address is the next instruction; the gate's DPL is checked, but
+        # not for INT1.
+        if u.imm == VEC_OF and not (compute_arith(s) & F_OF):
+            return 0
+        rc = exception(vm, u.imm, SRC_EXCEPTION if u.imm == 1 else SRC_SOFT, False, 0,
+                       u.imm2, u.eip)
+        return rc
     elif co == CO_INVD or co == CO_WBINVD or co == CO_INVLPG:
         pass        # no caches to write back; no TLB while paging is off
     elif co == CO_RDMSR:
