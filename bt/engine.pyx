@@ -70,6 +70,7 @@ cdef class Engine:
     cdef public object _port_write
     cdef public object _pending_exc
     cdef dict _hooks
+    cdef object _intr_ack
     cdef object _trace_obj
     cdef Py_ssize_t _shape[1]
     cdef Py_ssize_t _strides[1]
@@ -92,6 +93,7 @@ cdef class Engine:
         self._port_write = lambda port, size, value: None
         self._pending_exc = None
         self._hooks = {}
+        self._intr_ack = None
         self._trace_obj = None
         self.vm.tsc_base_ns = now_ns()
         self.reset_cpu()
@@ -287,6 +289,23 @@ cdef class Engine:
         if fn is not None:
             fn(CALLOUT_NAMES[co], eip)
 
+    def set_intr(self, level) -> None:
+        """Drive the CPU's INTR input (the interrupt controller's output).
+        While it is set and EFLAGS.IF allows, the fast loop calls the
+        acknowledge function between blocks and delivers its vector."""
+        self.vm.intr = 1 if level else 0
+
+    def set_intr_acknowledge(self, fn) -> None:
+        """fn() -> vector (0-255), or -1 if nothing is pending after all:
+        the interrupt-acknowledge cycle of the interrupt controller."""
+        self._intr_ack = fn
+
+    def _intr_acknowledge(self):
+        if self._intr_ack is None:
+            self.vm.intr = 0
+            return -1
+        return self._intr_ack()
+
     def request_stop(self) -> None:
         """Ask the fast loop to return EXIT_STOP after the current instruction."""
         self.vm.stop_request = 1
@@ -381,6 +400,7 @@ cdef class Engine:
             "invalidations": vm.n_invalidations,
             "smc_block_exits": vm.n_smc_exits,
             "exceptions": vm.n_exceptions,
+            "interrupts": vm.n_interrupts,
             "flushes": vm.n_flushes,
             "cache_blocks": vm.cache.n_blocks,
             "cache_uops": vm.cache.n_uops,

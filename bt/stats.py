@@ -41,6 +41,7 @@ class RunStats:
     invalidations: int = 0             # blocks dropped because the guest overwrote their code
     smc_block_exits: int = 0           # blocks cut short because they overwrote themselves
     exceptions: int = 0                # exceptions and interrupts delivered through the IDT
+    interrupts: int = 0                # of which external (hardware) interrupts
     flushes: int = 0                   # whole-cache flushes (the cache was full)
     cache_blocks: int = 0              # blocks in the cache at the end
     cache_uops: int = 0                # micro-ops in the cache at the end
@@ -172,6 +173,7 @@ def format_table(stats: RunStats) -> str:
         ("self-modifying block exits", f"{stats.smc_block_exits:,}", ""),
         ("flushes", f"{stats.flushes:,}", ""),
         ("exceptions delivered", f"{stats.exceptions:,}", ""),
+        ("  hardware interrupts", f"{stats.interrupts:,}", ""),
         ("blocks in the cache", f"{stats.cache_blocks:,}", ""),
         ("micro-ops in the cache", f"{stats.cache_uops:,}",
          _percent(stats.cache_uops, stats.cache_capacity_uops)),

@@ -109,3 +109,37 @@ def test_into_traps_only_with_overflow():
                      {4: gate(HANDLERS)}, handler="add $100, %eax\niret")
     assert e.run(100) == eng.EXIT_HALT
     assert e.get_reg("eax") == 101 and e.get_reg("edx") == 5
+
+
+def test_external_interrupt_is_taken_between_blocks_when_if_allows():
+    eng, e = machine("cli\nmov $5, %ecx\n1: inc %eax\ndec %ecx\njnz 1b\nsti\n2: inc %edx\njmp 2b",
+                     {0x20: gate(HANDLERS)}, handler="mov $1, %ebx\nhlt")
+    acks = []
+
+    def acknowledge():
+        acks.append(e.get_reg("eip"))
+        e.set_intr(False)
+        return 0x20
+
+    e.set_reg("eflags", 0x2)
+    e.set_intr_acknowledge(acknowledge)
+    e.set_intr(True)                          # asserted from the start, but IF=0 until STI
+    assert e.run(10_000) == eng.EXIT_HALT
+    assert e.get_reg("eax") == 5 and e.get_reg("ebx") == 1
+    assert len(acks) == 1 and acks[0] > CODE + 2      # taken after STI, not while IF was clear
+    eip, cs, eflags = frame(e, 3)
+    assert cs == 0x08 and eflags & 0x200 and eip == acks[0]
+    assert e.stats()["interrupts"] == 1
+
+
+def test_nothing_pending_after_all_goes_on():
+    eng, e = machine("sti\n1: inc %eax\ncmp $50, %eax\njne 1b", {})
+
+    def acknowledge():
+        e.set_intr(False)
+        return -1                              # the request vanished
+
+    e.set_intr_acknowledge(acknowledge)
+    e.set_intr(True)
+    assert e.run(10_000) == eng.EXIT_HALT
+    assert e.get_reg("eax") == 50 and e.stats()["interrupts"] == 0

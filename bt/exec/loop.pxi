@@ -619,9 +619,18 @@ cdef int run_blocks(VM *vm) noexcept nogil:
     cdef uint32_t gen
     b = lookup(vm)
     while True:
-        if vm.stop_request:
-            vm.exit_reason = EXIT_STOP
-            break
+        if vm.stop_request | vm.intr:
+            if vm.stop_request:
+                vm.exit_reason = EXIT_STOP
+                break
+            # Interrupts are taken between blocks, when IF allows.
+            if s.eflags & F_IF:
+                rc = take_interrupt(vm)
+                if rc == RC_EXIT:
+                    break
+                if rc == RC_JUMP:
+                    b = lookup(vm)
+                    continue
         n = b.n_uops
         if vm.trace != NULL:
             fprintf(vm.trace, b"%08x %u\n", b.eip, n)

@@ -34,6 +34,7 @@ ctypedef struct VM:
     int slot
     int smc_hit
     int stop_request
+    int intr                 # the interrupt controller's INTR line (set from Python)
     int exit_reason
     int fault_code
     uint32_t fault_eip
@@ -60,5 +61,6 @@ ctypedef struct VM:
     uint64_t n_flushes
     uint64_t n_smc_exits
     uint64_t n_exceptions
+    uint64_t n_interrupts    # external interrupts taken
     uint64_t callouts[CO_COUNT]
     uint64_t hook_mask       # bit CO_x: a Python hook runs before that callout

@@ -200,3 +200,20 @@ cdef int take_fault(VM *vm) noexcept nogil:
     vm.exit_reason = EXIT_NONE
     return exception(vm, vec, SRC_EXCEPTION, has_error_code(vec), vm.fault_arg,
                      vm.fault_eip, vm.fault_eip)
+
+cdef int take_interrupt(VM *vm) noexcept nogil:
+    """Acknowledge the interrupt controller (INTA, in Python) and deliver
+    the vector it answers. Returns RC_JUMP, RC_NEXT (nothing to take after
+    all) or RC_EXIT."""
+    cdef int vec = -1
+    with gil:
+        try:
+            vec = (<object>vm.owner)._intr_acknowledge()
+        except BaseException as e:
+            (<object>vm.owner)._pending_exc = e
+            vm.stop_request = 1
+            vec = -1
+    if vec < 0:
+        return RC_EXIT if vm.stop_request else RC_NEXT
+    vm.n_interrupts += 1
+    return exception(vm, <uint32_t>vec & 0xFF, SRC_EXTERNAL, False, 0, vm.cpu.eip, vm.cpu.eip)
