@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
                      "invalidations and flushes, and the callouts by kind with their share")
     run.add_argument("--trace", metavar="FILE",
                      help="write one line per executed block ('ADDR COUNT') to FILE")
+    run.add_argument("--clock", choices=("host", "icount"), default="host",
+                     help="virtual time for the timer: 'host' follows real time; 'icount' "
+                     "derives it from the instruction count (1 ns each), so every run "
+                     "of a guest is identical (default: host)")
     run.add_argument("--strict-ports", action="store_true",
                      help="stop (status 4) on access to an I/O port no device decodes, "
                      "instead of reading all ones")
@@ -122,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with _image_path(args.image) as image:
         _check_image(image, ram_size, raw_addr, args.append)
         with _trace_file(args.trace) as trace, \
-                Machine(ram_size, args.append, strict_ports=args.strict_ports,
+                Machine(ram_size, args.append, strict_ports=args.strict_ports, clock=args.clock,
                         trace_file=trace, console_input=True) as machine:
             _load(machine, image, raw_addr)
             result = machine.run(limit)

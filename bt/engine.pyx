@@ -157,6 +157,10 @@ cdef class Engine:
 
     @property
     def icount(self):
+        """Instructions executed, exact also from a device callback during
+        a run (where the run's own count is still being kept in the budget)."""
+        if self.vm.running:
+            return self.vm.icount + <uint64_t>(self.vm.run_start - self.vm.budget)
         return self.vm.icount
 
     def write_phys(self, addr: int, data) -> None:
@@ -357,7 +361,12 @@ cdef class Engine:
     def fault_message(self) -> str:
         cdef VM *vm = &self.vm
         if vm.fault_code == FAULT_TRIPLE or vm.fault_code == FAULT_GATE:
-            first = VECTOR_NAMES.get(vm.first_vector, f"vector {vm.first_vector}")
+            if vm.first_src == SRC_EXTERNAL:
+                first = f"hardware interrupt vector {vm.first_vector}"
+            elif vm.first_src == SRC_SOFT:
+                first = f"INT 0x{vm.first_vector:02x}"
+            else:
+                first = VECTOR_NAMES.get(vm.first_vector, f"vector {vm.first_vector}")
             if vm.first_err != 0xFFFFFFFF:
                 first += f" (error code 0x{vm.first_err:x})"
             if vm.fault_code == FAULT_GATE:

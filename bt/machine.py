@@ -69,6 +69,10 @@ import bt
 
 from . import loader
 from .devices import AcpiPowerOff, DebugExit, PortBus, PostPort, StopFn, Uart16550
+from .devices.clock import HostClock, InstructionClock
+from .devices.cmos import CmosRtc
+from .devices.pic8259 import Pic8259Pair
+from .devices.pit8254 import Pit8254, SystemControlPortB
 from .devices.console import HostInputReader, stdin_is_readable
 from .devices.debug_exit import DEBUG_EXIT_BASE, DEBUG_EXIT_PORTS
 from .devices.post import POST_PORT, POST_READ_VALUE
@@ -104,6 +108,9 @@ STATUS_INTERRUPTED = 130       # 128 + SIGINT, as shells report it
 # The engine runs at most this many instructions per call, so that Python
 # regains control often enough to notice Ctrl-C (tens of milliseconds).
 RUN_SLICE = 1 << 23
+# On the host clock the timer is looked at between slices this long
+# (about 0.2 ms of guest time at bt's speed).
+HOST_TIMER_SLICE = 100_000
 
 EFLAGS_IF = 1 << 9
 
@@ -385,7 +392,8 @@ class Machine:
                  strict_ports: bool = False,
                  trace_file: str | os.PathLike[str] | TextIO | None = None,
                  serial_out: BinaryIO | None = None, console_input: bool = False,
-                 fast_ports: bool = True, cache_size: int = 32 * MiB) -> None:
+                 fast_ports: bool = True, cache_size: int = 32 * MiB,
+                 clock: str = "host") -> None:
         check_ram_size(ram_size)
         self.ram_size = ram_size
         self.append = append
@@ -408,6 +416,13 @@ class Machine:
 
         self._module = bt.load_engine()
         self.engine = self._module.Engine(ram_size, cache_size)
+        if clock == "host":
+            self.clock: HostClock | InstructionClock = HostClock()
+        elif clock == "icount":
+            # 1 ns per instruction: every run of a guest is identical.
+            self.clock = InstructionClock(lambda: int(self.engine.icount), 1.0)
+        else:
+            raise ConfigError(f"unknown clock {clock!r}: 'host' or 'icount'")
         self._build_devices(strict_ports, serial_out, fast_ports)
         self._open_trace(trace_file)
         if console_input and stdin_is_readable(0):
@@ -428,6 +443,16 @@ class Machine:
         self.bus.register(DEBUG_EXIT_BASE, DEBUG_EXIT_PORTS, self.debug_exit, "isa-debug-exit")
         self.bus.register(POST_PORT, 1, self.post, "POST port")
         self.bus.register(PM1A_CNT_PORT, 2, self.poweroff, "ACPI PM1a control")
+        # The PC's interrupt controller and timer, as SeaBIOS leaves them.
+        self.pic = Pic8259Pair(on_intr_change=self.engine.set_intr)
+        self.engine.set_intr_acknowledge(self.pic.acknowledge)
+        self.pit = Pit8254(self.clock, lambda: self.pic.pulse_irq(0))
+        self.port_b = SystemControlPortB(self.pit)
+        self.cmos = CmosRtc(ram_size=self.ram_size)
+        for dev, name in ((self.pic, "8259A PIC pair"), (self.pit, "8254 PIT"),
+                          (self.port_b, "system control port B"), (self.cmos, "CMOS/RTC")):
+            for first, count in dev.PORT_RANGES:
+                self.bus.register(first, count, dev, name)
         self.engine.set_port_handlers(self._port_read, self._port_write)
         if fast_ports:
             self.engine.set_port_constant(POST_PORT, POST_READ_VALUE)
@@ -568,7 +593,7 @@ class Machine:
         mod = self._module
         spurious_stops = 0
         while True:
-            budget = RUN_SLICE
+            budget = self._timer_slice(RUN_SLICE)
             if limit:
                 left = limit - (int(self.engine.icount) - start_count)
                 if left <= 0:
@@ -584,9 +609,12 @@ class Machine:
                 for name, value in self._rewind.items():
                     self.engine.set_reg(name, value)
                 self._rewind = None
+            self.pit.advance()          # timer edges that came due raise IRQ0
             stop = self._take_stop()
             if stop is not None:
                 return stop
+            if exit_reason == mod.EXIT_HALT and self._wait_for_interrupt():
+                continue
             # Output waiting for a newline shows once the guest pauses, even
             # if it polls the UART's status in C meanwhile.
             self.uart.idle_flush()
@@ -629,6 +657,37 @@ class Machine:
                          "internal error: the engine stopped with no stop request")
         return _Stop(STATUS_INTERNAL_ERROR, StopReason.INTERNAL_ERROR,
                      f"internal error: unknown engine exit reason {exit_reason}")
+
+    def _timer_slice(self, budget: int) -> int:
+        """Run no further than the timer's next event: exactly, in
+        instructions, on the icount clock; in short slices on the host clock."""
+        due = self.pit.next_event_ns()
+        if due is None:
+            return budget
+        if isinstance(self.clock, InstructionClock):
+            left = (due - self.clock.now_ns()) / self.clock.ns_per_instruction
+            return max(1, min(budget, int(left) + 1))
+        return min(budget, HOST_TIMER_SLICE)
+
+    def _wait_for_interrupt(self) -> bool:
+        """HLT with IF set: skip (icount) or sleep (host) to the timer's
+        next event, so a halted guest costs nothing. False if nothing could
+        ever wake it (no timer, or IRQ0 masked with nothing pending)."""
+        if not int(self.engine.get_reg("eflags")) & EFLAGS_IF:
+            return False
+        if self.pic.intr:
+            return True
+        due = self.pit.next_event_ns()
+        if due is None or self.pic.master.imr & 1:
+            return False
+        if isinstance(self.clock, InstructionClock):
+            self.clock.skip_to(due)
+        else:
+            delay = (due - self.clock.now_ns()) / 1e9
+            if delay > 0:
+                time.sleep(delay)
+        self.pit.advance()
+        return True
 
     def _halted(self) -> _Stop:
         # The engine leaves EIP after the one-byte HLT.

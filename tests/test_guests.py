@@ -17,12 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TABLE = runpy.run_path(str(REPO / "guests" / "build.py"))["GUESTS"]
 
-# Guests that use what later work brings (the PIC and the PIT): their
-# output must match QEMU's up to that point, then bt must stop with exactly
-# this clear message.
-NOT_YET = {
-    "interrupts": ("halted waiting for interrupts with no interrupt source", 9),
-}
 # Guests that stop the VM in a way only bt reports (QEMU hangs or resets):
 # (status, message).
 BT_STOPS = {
@@ -30,7 +24,7 @@ BT_STOPS = {
     "divzero": (3, "triple fault: #DE at 0x"),
     "ud": (3, "triple fault: #UD at 0x"),
 }
-ORACLE = sorted(n for n, g in TABLE.items() if not g.bt_only and n not in NOT_YET)
+ORACLE = sorted(n for n, g in TABLE.items() if not g.bt_only)
 
 
 def run_bt(path: Path) -> subprocess.CompletedProcess:
@@ -68,16 +62,6 @@ def test_guest_stopped_by_bt(guests, name):
     assert p.returncode == status, err
     assert err.startswith("bt: ") and message in err and err.count("\n") == 1, err
     assert p.stdout, "the guest prints a line before it stops"
-
-
-@pytest.mark.parametrize("name", sorted(NOT_YET))
-def test_guest_needing_later_work_stops_clearly(guests, guest_expected, name):
-    message, lines = NOT_YET[name]
-    p = run_bt(guests[name])
-    err = p.stderr.decode()
-    assert p.returncode == 4 and message in err, err
-    want = guest_expected(name)[0].split(b"\n")[:lines]
-    assert p.stdout.split(b"\n")[:lines] == want
 
 
 @pytest.mark.qemu

@@ -65,6 +65,12 @@ class FakeEngine:
     def set_port_constant(self, port: int, value: int | None) -> None:
         self.constants[port] = value
 
+    def set_intr(self, level: bool) -> None:
+        self.intr = level
+
+    def set_intr_acknowledge(self, fn: object) -> None:
+        self.acknowledge = fn
+
     def request_stop(self) -> None:
         self.stop_requested = True
 
@@ -187,7 +193,9 @@ def test_halt_with_interrupts_enabled_but_no_source(kernel: Path) -> None:
         engine.regs.update(eip=0x200001, eflags=0x202)
         return EXIT_HALT
 
-    result = machine(kernel, guest)[0].run()
+    m = machine(kernel, guest)[0]
+    m.pic.master.imr = 0xFF          # the timer's IRQ masked: nothing can wake it
+    result = m.run()
     assert result.exit_status == 4
     assert result.message == \
         "halted waiting for interrupts with no interrupt source at 0x00200000"
@@ -260,11 +268,11 @@ def test_device_exception_becomes_internal_error(kernel: Path) -> None:
 
 
 def test_strict_ports(kernel: Path) -> None:
-    guest = lambda e, b: e.port_read(0x21, 1) and EXIT_BUDGET       # noqa: E731
+    guest = lambda e, b: e.port_read(0x3E0, 1) and EXIT_BUDGET       # noqa: E731
     result = machine(kernel, guest, strict_ports=True)[0].run()
     assert (result.exit_status, result.reason) == (4, StopReason.UNKNOWN_PORT)
-    assert "unknown port 0x0021" in result.message
-    m, _, _ = machine(kernel, lambda e, b: e.port_read(0x21, 1) == 0xFF and EXIT_HALT)
+    assert "unknown port 0x03e0" in result.message
+    m, _, _ = machine(kernel, lambda e, b: e.port_read(0x3E0, 1) == 0xFF and EXIT_HALT)
     assert m.run().reason is StopReason.HALT
 
 

@@ -590,6 +590,8 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
     allocation of the hot loop in run_blocks."""
     cdef int64_t start = vm.budget
     cdef int r
+    vm.run_start = start
+    vm.running = 1
     vm.exit_reason = EXIT_NONE
     vm.smc_hit = 0
     while True:
@@ -605,6 +607,7 @@ cdef int cpu_exec(VM *vm) noexcept nogil:
             break
     vm.cur_block = NULL
     vm.icount += <uint64_t>(start - vm.budget)
+    vm.running = 0
     return r
 
 cdef int run_blocks(VM *vm) noexcept nogil:

@@ -42,7 +42,10 @@ ctypedef struct VM:
     uint32_t first_vector    # the exception that started the last delivery (for messages)
     uint32_t first_eip
     uint32_t first_err       # its error code, or 0xFFFFFFFF for none
+    int first_src            # SRC_*: raised by the CPU, INT n, or a device
     int64_t budget           # instructions left in this run (a REP may overshoot below 0)
+    int64_t run_start        # the budget this run started with (live count = start - budget)
+    int running
     uint64_t icount          # instructions executed, updated when a run returns
     uint8_t *port_fast       # 1: reads give port_val, writes are dropped (no Python)
     uint32_t *port_val

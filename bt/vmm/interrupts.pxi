@@ -139,6 +139,7 @@ cdef int exception(VM *vm, uint32_t vec, int src, bint has_err, uint32_t err,
     vm.first_vector = vec
     vm.first_eip = at_eip
     vm.first_err = err if has_err else 0xFFFFFFFFU
+    vm.first_src = src
     for tries in range(4):
         r = deliver(vm, vec, src, has_err, err, ret_eip, &nvec, &nerr)
         if r == DELIVERED:
@@ -149,6 +150,7 @@ cdef int exception(VM *vm, uint32_t vec, int src, bint has_err, uint32_t err,
             # Report the exception whose gate it was (perhaps a nested one).
             vm.first_vector = vec
             vm.first_err = err if has_err else 0xFFFFFFFFU
+            vm.first_src = src
             vm.exit_reason = EXIT_FAULT
             vm.fault_code = FAULT_GATE
             vm.fault_eip = at_eip
