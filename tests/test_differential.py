@@ -46,32 +46,33 @@ def compare(seq: list[Insn], regs: dict[str, int], eflags: int, data: bytes,
     assert got.stack == want.stack, f"stack memory differs in {listing}"
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(seq=st.lists(instruction(), min_size=1, max_size=6),
-       vals=st.lists(value32(), min_size=6, max_size=6),
-       flags=st.integers(0, ARITH | DF),
-       seed=st.integers(0, 2**32 - 1))
+RANDOM_CASES = dict(seq=st.lists(instruction(), min_size=1, max_size=6),
+                    vals=st.lists(value32(), min_size=6, max_size=6),
+                    flags=st.integers(0, ARITH | DF),
+                    seed=st.integers(0, 2**32 - 1))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def random_case(seq, vals, flags, seed, oracle) -> None:
+    """One generated case: registers from vals, ESI at the data, the stack."""
+    regs = dict(zip(["eax", "ecx", "edx", "ebx", "ebp", "edi"], vals))
+    regs["esi"] = DATA_PTR
+    regs["esp"] = STACK_TOP
+    data = random.Random(seed).randbytes(DATA_SIZE)
+    compare(seq, regs, 0x2 | (flags & (ARITH | DF)), data, oracle=oracle)
+
+
+@SETTINGS
+@given(**RANDOM_CASES)
 def test_sequences_match_unicorn(seq, vals, flags, seed):
-    regs = dict(zip(["eax", "ecx", "edx", "ebx", "ebp", "edi"], vals))
-    regs["esi"] = DATA_PTR
-    regs["esp"] = STACK_TOP
-    data = random.Random(seed).randbytes(DATA_SIZE)
-    compare(seq, regs, 0x2 | (flags & (ARITH | DF)), data)
+    random_case(seq, vals, flags, seed, run_unicorn)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(seq=st.lists(instruction(), min_size=1, max_size=6),
-       vals=st.lists(value32(), min_size=6, max_size=6),
-       flags=st.integers(0, ARITH | DF),
-       seed=st.integers(0, 2**32 - 1))
+@SETTINGS
+@given(**RANDOM_CASES)
 def test_sequences_match_the_host_cpu(seq, vals, flags, seed):
-    regs = dict(zip(["eax", "ecx", "edx", "ebx", "ebp", "edi"], vals))
-    regs["esi"] = DATA_PTR
-    regs["esp"] = STACK_TOP
-    data = random.Random(seed).randbytes(DATA_SIZE)
-    compare(seq, regs, 0x2 | (flags & (ARITH | DF)), data, oracle=run_native)
+    random_case(seq, vals, flags, seed, run_native)
 
 
 # Hand-picked corner cases that random generation may take long to find.
