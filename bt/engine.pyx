@@ -468,9 +468,6 @@ def describe_fault(code: int, eip: int, arg: int, handle: int = 0) -> str:
         return f"stack-segment fault (error code 0x{arg:x}) at 0x{eip:08x}"
     if code == FAULT_EXEC_OUTSIDE_RAM:
         return f"execution outside RAM at 0x{arg:08x} (eip 0x{eip:08x})"
-    if code == FAULT_INT:
-        return (f"software interrupt INT 0x{arg:02x} at 0x{eip:08x}: interrupt "
-                f"delivery through the IDT is not implemented yet")
     if code == FAULT_MODE:
         what = {0: "real mode (CR0.PE=0) is not supported",
                 1: "paging (CR0.PG=1) is not implemented yet",

@@ -102,7 +102,7 @@ OP_NAMES = {
 
 FAULT_NAMES = {FAULT_UD: "#UD", FAULT_DE: "#DE", FAULT_UNSUPPORTED: "unsupported",
                FAULT_GP: "#GP", FAULT_EXEC_OUTSIDE_RAM: "outside-RAM",
-               FAULT_INT: "int", FAULT_MODE: "mode", FAULT_ADDR16: "addr16",
+               FAULT_MODE: "mode", FAULT_ADDR16: "addr16",
                FAULT_BR: "#BR", FAULT_SS: "#SS", FAULT_NP: "#NP",
                FAULT_TRIPLE: "triple", FAULT_GATE: "gate"}
 

@@ -255,7 +255,6 @@ cdef enum:
     FAULT_UNSUPPORTED   # a valid instruction bt does not implement yet
     FAULT_GP            # general protection; fault_arg = error code
     FAULT_EXEC_OUTSIDE_RAM
-    FAULT_INT           # software interrupt: no IDT delivery yet
     FAULT_MODE          # a mode bt does not implement yet (real mode, paging, 16-bit code)
     FAULT_ADDR16        # 16-bit addressing (0x67 prefix) where bt lacks it
     FAULT_BR            # BOUND range exceeded

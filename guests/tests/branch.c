@@ -14,24 +14,6 @@ uint32_t asm_switch(uint32_t k);
 uint32_t get_eip_delta(void);
 uint32_t indirect_calls(void);
 
-static int cond_of(int cc, uint32_t f)
-{
-    int cf = !!(f & F_CF), zf = !!(f & F_ZF), sf = !!(f & F_SF), of = !!(f & F_OF),
-        pf = !!(f & F_PF);
-    int r = 0;
-    switch (cc >> 1) {
-    case 0: r = of; break;
-    case 1: r = cf; break;
-    case 2: r = zf; break;
-    case 3: r = cf || zf; break;
-    case 4: r = sf; break;
-    case 5: r = pf; break;
-    case 6: r = sf != of; break;
-    case 7: r = zf || sf != of; break;
-    }
-    return (cc & 1) ? !r : r;
-}
-
 /* setcc into a register (and the high byte AH) and into memory */
 #define SET(cc, i)                                                             \
     __asm__ volatile(FLAGS_IN "set" #cc " %b[r]\n\t"                           \

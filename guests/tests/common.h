@@ -49,6 +49,25 @@ static inline int finish(const char *name)
 
 /* Render the six arithmetic flags as "CPAZSO": the letter when set, '.'
  * when clear, '-' when undefined for the instruction (not in mask). */
+/* The x86 condition code cc (0=O ... 15=G) evaluated on EFLAGS f. */
+static inline int cond_of(int cc, uint32_t f)
+{
+    int cf = !!(f & F_CF), zf = !!(f & F_ZF), sf = !!(f & F_SF), of = !!(f & F_OF),
+        pf = !!(f & F_PF);
+    int r = 0;
+    switch (cc >> 1) {
+    case 0: r = of; break;
+    case 1: r = cf; break;
+    case 2: r = zf; break;
+    case 3: r = cf || zf; break;
+    case 4: r = sf; break;
+    case 5: r = pf; break;
+    case 6: r = sf != of; break;
+    case 7: r = zf || sf != of; break;
+    }
+    return (cc & 1) ? !r : r;
+}
+
 static inline const char *fstr(uint32_t f, uint32_t mask)
 {
     static char bufs[4][8];

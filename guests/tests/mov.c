@@ -205,24 +205,6 @@ static void test_movx(void)
     CHECK((fo & F_ARITH) == (fin & F_ARITH), "cmov" #cc " changed flags");     \
     d = dm = 0x11111111; dw = 0x22222222; k++;
 
-static int cond_of(int cc, uint32_t f)
-{
-    int cf = !!(f & F_CF), zf = !!(f & F_ZF), sf = !!(f & F_SF), of = !!(f & F_OF),
-        pf = !!(f & F_PF);
-    int r = 0;
-    switch (cc >> 1) {
-    case 0: r = of; break;
-    case 1: r = cf; break;
-    case 2: r = zf; break;
-    case 3: r = cf || zf; break;
-    case 4: r = sf; break;
-    case 5: r = pf; break;
-    case 6: r = sf != of; break;
-    case 7: r = zf || sf != of; break;
-    }
-    return (cc & 1) ? !r : r;
-}
-
 static void test_cmov(void)
 {
     puts("cmov conditions: o no b ae e ne be a s ns p np l ge le g");
